@@ -1,0 +1,1 @@
+"""Organisation: regions, units, people, roles, grids, chiefs, 包保, duties."""

@@ -1,0 +1,9 @@
+"""Pages anyone may open without logging in."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("greenloop.org.urls_public")),
+]

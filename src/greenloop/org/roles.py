@@ -1,0 +1,93 @@
+"""Roles and the permissions each grants, as data.
+
+Roles are held by a person (through ``RoleGrant``); what a role may do is
+this table, nothing else. Jurisdiction (which objects) is decided separately
+in :mod:`greenloop.org.access`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "DISPATCHER", "调度员"
+    UNIT_HANDLER = "UNIT_HANDLER", "单位经办人"
+    UNIT_LEADER = "UNIT_LEADER", "单位负责人"
+    ACCEPTANCE = "ACCEPTANCE", "验收组成员"
+    RECHECK = "RECHECK", "复核组成员"
+    LEADER = "LEADER", "领导"
+    GRID_OFFICER = "GRID_OFFICER", "网格员"
+    ENFORCEMENT = "ENFORCEMENT", "执法人员"
+    SYSADMIN = "SYSADMIN", "系统管理员"
+    SECADMIN = "SECADMIN", "安全管理员"
+    AUDITOR = "AUDITOR", "安全审计员"
+
+
+# 三员分立: one person holds at most one of these.
+SEPARATED_ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+
+
+class Perm:
+    """Permission codes. Dotted, app first, so later apps add their own."""
+
+    VIEW_ORG = "org.view"
+    VIEW_PHONE = "org.view_phone"
+    EDIT_DUTIES = "org.edit_duties"
+    PUBLISH_DUTIES = "org.publish_duties"
+    EDIT_DUTY_TEMPLATES = "org.edit_duty_templates"
+    LOG_VISIT = "org.log_visit"
+    MANAGE_ORG = "org.manage"  # regions, units, people, grids, import
+    MANAGE_ACCOUNTS = "org.manage_accounts"  # create/disable user accounts
+    GRANT_ROLES = "org.grant_roles"  # permission changes
+    USE_ADMIN = "org.use_admin"
+    READ_AUDIT = "audit.read"
+    USE_API_TOKENS = "org.api_tokens"
+
+
+_EVERY_STAFF = {Perm.VIEW_ORG, Perm.USE_API_TOKENS}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.DISPATCHER: frozenset(
+        _EVERY_STAFF
+        | {Perm.VIEW_PHONE, Perm.EDIT_DUTIES, Perm.PUBLISH_DUTIES, Perm.EDIT_DUTY_TEMPLATES}
+    ),
+    Role.UNIT_HANDLER: frozenset(_EVERY_STAFF | {Perm.EDIT_DUTIES}),
+    Role.UNIT_LEADER: frozenset(
+        _EVERY_STAFF | {Perm.VIEW_PHONE, Perm.EDIT_DUTIES, Perm.PUBLISH_DUTIES}
+    ),
+    Role.ACCEPTANCE: frozenset(_EVERY_STAFF),
+    Role.RECHECK: frozenset(_EVERY_STAFF),
+    Role.LEADER: frozenset(_EVERY_STAFF | {Perm.VIEW_PHONE, Perm.LOG_VISIT}),
+    Role.GRID_OFFICER: frozenset(_EVERY_STAFF),
+    Role.ENFORCEMENT: frozenset(_EVERY_STAFF),
+    # 三员分立: the system administrator runs the system and the accounts but
+    # grants no roles and reads no audit log; the security administrator
+    # grants roles; the auditor only reads the audit log.
+    Role.SYSADMIN: frozenset(
+        _EVERY_STAFF | {Perm.MANAGE_ORG, Perm.MANAGE_ACCOUNTS, Perm.USE_ADMIN, Perm.VIEW_PHONE}
+    ),
+    Role.SECADMIN: frozenset({Perm.VIEW_ORG, Perm.GRANT_ROLES}),
+    Role.AUDITOR: frozenset({Perm.READ_AUDIT}),
+}
+
+# Permissions that change data; the auditor must never hold one.
+WRITE_PERMISSIONS = frozenset(
+    {
+        Perm.EDIT_DUTIES,
+        Perm.PUBLISH_DUTIES,
+        Perm.EDIT_DUTY_TEMPLATES,
+        Perm.LOG_VISIT,
+        Perm.MANAGE_ORG,
+        Perm.MANAGE_ACCOUNTS,
+        Perm.GRANT_ROLES,
+        Perm.USE_ADMIN,
+    }
+)
+
+
+def permissions_for_roles(roles: set[str]) -> frozenset[str]:
+    perms: set[str] = set()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(perms)

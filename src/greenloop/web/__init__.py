@@ -1,0 +1,1 @@
+"""Shared pages: login, home, layout, language, errors."""
