@@ -16,13 +16,8 @@ Personas (all with password ``PASSWORD``):
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any
-
-# Settings are read at import; keep every run's files out of the work tree.
-os.environ.setdefault("GREENLOOP_DATA_DIR", tempfile.mkdtemp(prefix="greenloop-test-"))
 
 import pytest
 
@@ -30,8 +25,13 @@ PASSWORD = "Test-Passw0rd!x"
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No collectstatic in unit tests: plain storage resolves {% static %}.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @dataclass

@@ -19,7 +19,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "migrate": "greenloop.commands.admin:migrate",
     "createadmin": "greenloop.commands.admin:createadmin",
     "demo": "greenloop.commands.admin:demo",
-    "import": "greenloop.commands.admin:import_",
+    "import": "greenloop.org.import_cli:import_",
     "manage": "greenloop.commands.admin:manage",
     "hj212": "greenloop.hj212.cli:hj212",
     "aqi": "greenloop.airquality.cli:aqi",

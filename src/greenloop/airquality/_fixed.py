@@ -13,7 +13,7 @@ the representation error of ``x``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,18 @@ MAX_CONCENTRATION: float = 1.0e8
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+
+
+class Concentration(NamedTuple):
+    """Concentrations as exact ratios ``num / den`` of scaled units.
+
+    ``den`` is 1 for measured values and the number of valid hours for a
+    mean computed here, so that its rounding (GB/T 8170) stays exact.
+    """
+
+    num: IntArray
+    valid: BoolArray
+    den: IntArray | int = 1
 
 
 class InvalidConcentration(ValueError):

@@ -1,0 +1,1 @@
+"""Click commands that need Django (serve, migrate, createadmin, demo…)."""

@@ -1,0 +1,76 @@
+"""``greenloop serve`` and ``greenloop web``: the web process under granian."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from greenloop.commands._django import collect_static, run_migrations, setup_django
+
+
+def _run_granian(host: str, port: int, workers: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "greenloop.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        log_access=False,
+    ).serve()
+
+
+def _print_demo_logins(host: str, port: int) -> None:
+    from greenloop.web.views import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    click.echo("")
+    click.echo(f"GreenLoop 演示系统：http://{host}:{port}/")
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for username, label in DEMO_ACCOUNTS:
+        click.echo(f"  {username:<12} {label}")
+    click.echo("")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="Web worker processes.")
+@click.option("--demo", is_flag=True, help="Build the demo city on an empty database and show demo logins.")
+@click.option("--seed", default=2026, show_default=True, help="Seed of the demo city.")
+@click.option("--prepare-only", is_flag=True, help="Migrate, collect static files and build the demo, then exit.")
+def serve(host: str, port: int, workers: int, demo: bool, seed: int, prepare_only: bool) -> None:
+    """Run GreenLoop on one machine: migrate, (demo,) then serve the web."""
+    setup_django(demo=demo)
+    run_migrations()
+    collect_static()
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    if demo:
+        from greenloop.demo.city import build_demo_city, is_empty
+
+        if is_empty():
+            click.echo("正在生成演示城市……")
+            summary = build_demo_city(seed=seed, now=timezone.now())
+            click.echo(f"演示城市已建成：{summary}")
+        _print_demo_logins(host, port)
+    elif not get_user_model().objects.filter(is_superuser=True).exists():
+        click.echo("尚无管理员账号：请先运行 `greenloop createadmin` 创建系统管理员。")
+    if prepare_only:
+        return
+    click.echo(f"正在监听 http://{host}:{port}/ （Ctrl+C 停止）")
+    _run_granian(host, port, workers)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=int(os.environ.get("GREENLOOP_WEB_WORKERS", "2")), show_default=True, type=int)
+def web(host: str, port: int, workers: int) -> None:
+    """Run only the web process (production: several, behind a proxy)."""
+    setup_django()
+    collect_static()
+    _run_granian(host, port, workers)
