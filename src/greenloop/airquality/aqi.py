@@ -444,8 +444,8 @@ def hourly_aqi(
     >>> row = {"station": "A", "time": pd.Timestamp("2026-05-01 10:00"), "so2": 20,
     ...        "no2": 90, "co": 0.9, "o3": 210, "pm10": 135, "pm25": 70}
     >>> out = hourly_aqi(pd.DataFrame([row]))
-    >>> out.loc[0, ["iaqi_pm10", "iaqi_pm25", "aqi", "primary", "level", "category"]].tolist()
-    [106, 110, 110, 'pm25', 3, '轻度污染']
+    >>> out[["iaqi_pm10", "iaqi_pm25", "aqi", "primary", "level", "category"]].values.tolist()
+    [[106, 110, 110, 'pm25', 3, '轻度污染']]
     """
     return to_frame(hourly_arrays(frame, standard=standard, options=options), frame.index)
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Final, TypeAlias
 
 from greenloop.hj212.crc import crc16
-from greenloop.hj212.errors import PacketError
+from greenloop.hj212.errors import ErrorKind, PacketError
 
 MAX_SEGMENT: Final = 1024
 """Longest data segment of HJ 212-2017 Table 2 and HJ 212-2025 Table 2."""
@@ -201,7 +201,7 @@ def _frame(
 
 def _length_in_bytes_of_chars(buffer: bytes | bytearray, body: int, length: int) -> int | None:
     """Bytes that ``length`` UTF-8 characters from ``body`` take, if > length."""
-    if not any(byte >= 0x80 for byte in buffer[body : body + length]):
+    if max(buffer[body : body + length], default=0) < 0x80:
         return None
     size = length
     while True:
@@ -218,6 +218,6 @@ def _need_more(buffer: bytes | bytearray, start: int, final: bool) -> tuple[Even
     return _error("truncated", "stream ended inside a frame", buffer, start)
 
 
-def _error(kind: str, message: str, buffer: bytes | bytearray, start: int) -> tuple[Event, int]:
+def _error(kind: ErrorKind, message: str, buffer: bytes | bytearray, start: int) -> tuple[Event, int]:
     raw = bytes(buffer[start : start + _RAW_LIMIT])
-    return PacketError(kind, message, raw=raw), start + 1  # type: ignore[arg-type]
+    return PacketError(kind, message, raw=raw), start + 1
