@@ -178,3 +178,62 @@ def log_visit(*, assignment: BaobaoAssignment, visit_date: dt.date, checked: str
     return BaobaoVisit.objects.create(
         assignment=assignment, visit_date=visit_date, checked=checked, clues=clues, recorded_by=by
     )
+
+
+# --- duty templates (added with the responsibility-list pages) -------------
+
+
+@transaction.atomic
+def add_duty_template(
+    *, level: int, unit_kind: str, category: str, text: str, legal_basis: str = "", by: Any = None
+) -> DutyTemplate:
+    """Append a duty to the templates of one level and unit kind."""
+    last = (
+        DutyTemplate.objects.filter(level=level, unit_kind=unit_kind)
+        .order_by("-order")
+        .values_list("order", flat=True)
+        .first()
+        or 0
+    )
+    template = DutyTemplate.objects.create(
+        level=level,
+        unit_kind=unit_kind,
+        category=category,
+        text=text,
+        legal_basis=legal_basis,
+        order=last + 1,
+    )
+    record(
+        "greenloop.org.duty_template.added",
+        actor=by,
+        target=str(template),
+        data={"level": level, "unit_kind": unit_kind},
+    )
+    return template
+
+
+@transaction.atomic
+def change_duty_template(
+    *, template: DutyTemplate, category: str, text: str, legal_basis: str, by: Any = None
+) -> DutyTemplate:
+    """Change a template duty. Lists generated earlier keep their wording."""
+    template.category, template.text, template.legal_basis = category, text, legal_basis
+    template.save(update_fields=["category", "text", "legal_basis"])
+    record(
+        "greenloop.org.duty_template.changed",
+        actor=by,
+        target=str(template),
+        data={"level": template.level, "unit_kind": template.unit_kind},
+    )
+    return template
+
+
+@transaction.atomic
+def remove_duty_template(*, template: DutyTemplate, by: Any = None) -> None:
+    record(
+        "greenloop.org.duty_template.removed",
+        actor=by,
+        target=str(template),
+        data={"level": template.level, "unit_kind": template.unit_kind},
+    )
+    template.delete()

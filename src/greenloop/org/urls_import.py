@@ -1,3 +1,10 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from greenloop.org.views import importing
+
+urlpatterns = [
+    path("import/", importing.import_page, name="import"),
+    path("import/template.xlsx", importing.import_template, name="import_template"),
+]
