@@ -41,7 +41,7 @@ GOOD = {
     ],
     "人员": [
         ["姓名", "单位编码", "职务", "联系电话", "角色", "登录账号"],
-        ["陈新华", "U-XH", "主任", "13912345678", "单位负责人", "chenxh"],
+        ["陈新华", "U-XH", "主任", "13912345678", "", "chenxh"],
     ],
 }
 
@@ -196,3 +196,15 @@ def test_a_new_upload_replaces_the_pending_one(city, login):
 
     assert len(pending_files()) == 1
     assert pending_files() != first
+
+
+def test_the_sysadmins_import_cannot_grant_roles(city, login):
+    client = login(city.users["sysadmin"])
+    with_roles = {**GOOD, "人员": [GOOD["人员"][0], ["陈新华", "U-XH", "主任", "13912345678", "单位负责人", "chenxh"]]}
+
+    upload(client, xlsx(with_roles))
+    page = client.get(URL).content.decode()
+
+    assert "角色须由安全管理员授予（三员分立）" in page
+    assert "确认导入" not in page
+    assert not Person.objects.filter(name="陈新华").exists()

@@ -58,7 +58,7 @@ def import_(file: Path, commit: bool, username: str | None) -> None:
     click.echo(f"文件：{file}")
     try:
         if not commit:
-            plan = preview_import(file)
+            plan = preview_import(file, actor=actor)
             _echo_counts(plan)
             for note in plan.notes:
                 click.echo(f"提示：{note.reason}")

@@ -19,13 +19,20 @@ Examples
 >>> import pandas as pd
 >>> from greenloop import water
 >>> v = pd.DataFrame({"do": [6.4], "nh3n": [1.6], "tp": [0.16]})
->>> water.evaluate_samples(v, "river", target=3)[["class", "exceeding"]].iloc[0].tolist()
-[4, '氨氮(0.6)']
+>>> out = water.evaluate_samples(v, "river", target=3)
+>>> water.class_labels(out["class"]).tolist(), out["exceeding"].tolist()
+(['Ⅴ'], ['氨氮(0.6)'])
 """
 
 from __future__ import annotations
 
-from greenloop.water._basin import FEW_SECTIONS, basin_status, share_status
+from greenloop.water._basin import (
+    FEW_SECTIONS,
+    basin_status,
+    exceedance_rates,
+    main_pollutants,
+    share_status,
+)
 from greenloop.water._classes import (
     NOT_EVALUATED,
     Body,
@@ -59,7 +66,7 @@ from greenloop.water._cwqi import (
     rank_cwqi,
     rank_cwqi_change,
 )
-from greenloop.water._numeric import format_fixed, round_half_even, snap
+from greenloop.water._numeric import Rounding, format_fixed, round_half_even, round_to, snap
 from greenloop.water._rules import (
     CLASS_ITEMS,
     CWQI_ITEMS,
@@ -90,6 +97,7 @@ __all__ = [
     "Exceedances",
     "ItemSpec",
     "PeriodMeans",
+    "Rounding",
     "WaterClass",
     "WaterRules",
     "WaterStandard",
@@ -104,11 +112,13 @@ __all__ = [
     "describe_exceedances",
     "evaluate_samples",
     "evaluate_sections",
+    "exceedance_rates",
     "exceedances",
     "format_fixed",
     "get_standard",
     "item_classes",
     "lake_mask",
+    "main_pollutants",
     "meets_target",
     "parse_bodies",
     "parse_classes",
@@ -116,6 +126,7 @@ __all__ = [
     "rank_cwqi",
     "rank_cwqi_change",
     "round_half_even",
+    "round_to",
     "share_status",
     "snap",
     "standards_for_dates",

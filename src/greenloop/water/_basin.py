@@ -7,11 +7,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from greenloop.water._classes import NOT_EVALUATED, BodyLike, WaterClass, class_statuses, lake_mask
-from greenloop.water._classify import water_class
+from greenloop.water._classify import exceedances, water_class
 from greenloop.water._rules import DEFAULT_RULES, WaterRules
 from greenloop.water._standards import GB3838_2002, WaterStandard
 
-__all__ = ["FEW_SECTIONS", "basin_status", "share_status"]
+__all__ = [
+    "FEW_SECTIONS",
+    "basin_status",
+    "exceedance_rates",
+    "main_pollutants",
+    "share_status",
+]
 
 # Reference §2.3: below this many sections, classify the averaged items.
 FEW_SECTIONS = 5
@@ -52,13 +58,17 @@ def share_status(
     """
     codes = np.asarray(classes, dtype=np.int64)
     key = np.zeros(len(codes), dtype=object) if groups is None else np.asarray(groups, object)
-    frame = pd.DataFrame(
-        {
-            "sections": codes != NOT_EVALUATED,
-            "good": (codes >= WaterClass.I) & (codes <= WaterClass.III),
-            "worse_than_v": codes == WaterClass.WORSE_THAN_V,
-        }
-    ).groupby(pd.Index(key, name="group"), sort=False).sum()
+    frame = (
+        pd.DataFrame(
+            {
+                "sections": codes != NOT_EVALUATED,
+                "good": (codes >= WaterClass.I) & (codes <= WaterClass.III),
+                "worse_than_v": codes == WaterClass.WORSE_THAN_V,
+            }
+        )
+        .groupby(pd.Index(key, name="group"), sort=False)
+        .sum()
+    )
     n, good, worst = frame["sections"], frame["good"], frame["worse_than_v"]
     heavy_below = rules.heavy_pollution_good_share_below
     status = np.select(
@@ -110,8 +120,8 @@ def basin_status(
     Three sections averaging NH3-N 1.2: class Ⅳ, 轻度污染.
 
     >>> v = pd.DataFrame({"nh3n": [0.6, 1.2, 1.8], "do": [6.0, 6.0, 6.0]})
-    >>> basin_status(v, "river").iloc[0].tolist()
-    [3, 'average', 4, '轻度污染']
+    >>> basin_status(v, "river").iloc[0].astype(str).tolist()
+    ['3', 'average', '4', '轻度污染']
     """
     n = len(section_values)
     lake = lake_mask(body, n)
@@ -138,3 +148,59 @@ def basin_status(
         },
         index=sizes.index,
     )
+
+
+def exceedance_rates(
+    section_values: pd.DataFrame,
+    body: BodyLike,
+    groups: npt.ArrayLike | None = None,
+    *,
+    standard: WaterStandard = GB3838_2002,
+    rules: WaterRules = DEFAULT_RULES,
+) -> pd.DataFrame:
+    """Share of sections (%) where each item is worse than class Ⅲ (§2.4 ⚠).
+
+    The 断面超标率 of a river, basin or region: for each determining item,
+    the percentage of the group's sections with a value for that item whose
+    class is worse than Ⅲ.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"nh3n": [1.6, 0.4, 1.2, 0.2], "tp": [0.3, 0.1, 0.1, 0.1]})
+    >>> exceedance_rates(v, "river").iloc[0].tolist()
+    [50.0, 25.0]
+    """
+    n = len(section_values)
+    key = np.zeros(n, dtype=object) if groups is None else np.asarray(groups, dtype=object)
+    found = exceedances(section_values, body, 3, standard=standard, rules=rules)
+    measured = section_values[found.exceeding.columns].notna()
+    index = pd.Index(key, name="group")
+    exceeding = found.exceeding.set_axis(index).groupby(level=0, sort=False).sum()
+    counted = measured.set_axis(index).groupby(level=0, sort=False).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (exceeding / counted * 100).astype(float)
+
+
+def main_pollutants(
+    rates: pd.DataFrame, *, limit: int = 3, standard: WaterStandard = GB3838_2002
+) -> pd.Series:
+    """Items with the highest exceedance rates, e.g. ``总磷;氨氮`` (§2.4 ⚠).
+
+    Items that never exceed are left out; equal rates keep table order.
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"nh3n": [50.0], "tp": [25.0], "cod": [0.0]})
+    >>> main_pollutants(rates).tolist()
+    ['氨氮;总磷']
+    """
+    values = rates.to_numpy(dtype=float)
+    positive = np.nan_to_num(values, nan=0.0) > 0
+    order = np.argsort(np.where(positive, -values, np.inf), axis=1, kind="stable")[:, :limit]
+    names = np.array([standard.items[c].name for c in rates.columns], dtype=object)
+    picked = np.take_along_axis(positive, order, axis=1)
+    text = np.full(len(rates), "", dtype=object)
+    for j in range(order.shape[1]):  # at most ``limit`` columns, not rows
+        piece = np.where(picked[:, j], names[order[:, j]], "")
+        text = np.where(piece == "", text, np.where(text == "", piece, text + ";" + piece))
+    return pd.Series(text, index=rates.index, name="main_pollutants")

@@ -114,8 +114,7 @@ def parse_classes(texts: npt.ArrayLike) -> npt.NDArray[np.int8]:
     # Few distinct spellings: normalise the unique values, then map back.
     uniques = pd.unique(series.astype(str))
     lookup = {
-        u: (0 if not u.strip() else _CLASS_WORDS.get(_normalise_class_text(u), -1))
-        for u in uniques
+        u: (0 if not u.strip() else _CLASS_WORDS.get(_normalise_class_text(u), -1)) for u in uniques
     }
     return series.astype(str).map(lookup).to_numpy(dtype=np.int8)
 

@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from greenloop.water._cwqi import cwqi
 from greenloop.water._classes import (
     NOT_EVALUATED,
     BodyLike,
@@ -25,7 +24,8 @@ from greenloop.water._classes import (
     class_statuses,
     lake_mask,
 )
-from greenloop.water._numeric import format_fixed, round_half_even, snap
+from greenloop.water._cwqi import cwqi
+from greenloop.water._numeric import Rounding, format_fixed, round_to, snap
 from greenloop.water._rules import DEFAULT_RULES, WaterRules
 from greenloop.water._standards import GB3838_2002, WaterStandard
 
@@ -287,15 +287,27 @@ def exceedances(
     """
     n = len(values)
     lake = lake_mask(body, n)
-    ref = _class_array(reference, n)
     classes = item_classes(
         values,
-        body,
+        lake,
         below_dl=below_dl,
         do_saturation=do_saturation,
         standard=standard,
         rules=rules,
     )
+    return _exceedances(values, classes, lake, _class_array(reference, n), items, standard, rules)
+
+
+def _exceedances(
+    values: pd.DataFrame,
+    classes: pd.DataFrame,
+    lake: npt.NDArray[np.bool_],
+    ref: npt.NDArray[np.int64],
+    items: Literal["class", "reference"],
+    standard: WaterStandard,
+    rules: WaterRules,
+) -> Exceedances:
+    n = len(values)
     determining = _determining_mask(classes.columns, lake, rules)
     selected = determining if items == "class" else ~determining
     codes = classes.to_numpy(dtype=np.int64)
@@ -321,40 +333,53 @@ def describe_exceedances(
     found: Exceedances,
     *,
     decimals: int = 2,
+    rounding: Rounding = "half_even",
+    limit: int | None = None,
     standard: WaterStandard = GB3838_2002,
 ) -> npt.NDArray[np.object_]:
     """Text such as ``总磷(1.2);氨氮(0.6);溶解氧`` per row.
 
     Items are sorted by multiple, largest first (reference §2.4; the first
     three are the main pollution indicators), then DO and pH, which have no
-    multiple, in table order. Multiples are rounded half-even to
-    ``decimals`` places with trailing zeros dropped.
+    multiple, in table order. Multiples are rounded (``rounding``) to
+    ``decimals`` places with trailing zeros dropped. ``limit=3`` against
+    class Ⅲ gives a section's main pollution indicators (reference §2.4 ⚠).
 
     Examples
     --------
     >>> v = pd.DataFrame({"do": [4.0], "nh3n": [1.6], "tp": [0.44]})
     >>> describe_exceedances(exceedances(v, "river", 3)).tolist()
     ['总磷(1.2);氨氮(0.6);溶解氧']
+    >>> describe_exceedances(exceedances(v, "river", 3), limit=2).tolist()
+    ['总磷(1.2);氨氮(0.6)']
     """
     exceeding = found.exceeding.to_numpy(dtype=bool)
     multiples = found.multiples.to_numpy(dtype=float)
-    n, k = exceeding.shape
-    if k == 0:
-        return np.full(n, "", dtype=object)
-    has_multiple = exceeding & ~np.isnan(multiples)
-    key = np.where(has_multiple, -multiples, np.where(exceeding, np.inf, np.nan))
-    order = np.argsort(key, axis=1, kind="stable")
-    pieces = np.empty((n, k), dtype=object)
-    for j, code in enumerate(found.exceeding.columns):
-        shown = format_fixed(multiples[:, j], decimals, strip=True).astype(object)
-        suffix = np.where(has_multiple[:, j], "(" + shown + ")", "")
-        pieces[:, j] = np.where(exceeding[:, j], standard.items[code].name + suffix, "")
-    ordered = np.take_along_axis(pieces, order, axis=1)
-    text = ordered[:, 0].astype(object)
-    for j in range(1, k):
-        piece = ordered[:, j]
-        text = np.where(piece == "", text, np.where(text == "", piece, text + ";" + piece))
-    return text.astype(object)
+    text = np.full(exceeding.shape[0], "", dtype=object)
+    # Work on the exceeding cells only, sorted by row, then by multiple
+    # (largest first, none last), then by table order.
+    rows, cols = np.nonzero(exceeding)
+    if len(rows) == 0:
+        return text
+    values = multiples[rows, cols]
+    has_multiple = ~np.isnan(values)
+    order = np.lexsort((cols, np.where(has_multiple, -values, np.inf), rows))
+    rows, cols, values, has_multiple = rows[order], cols[order], values[order], has_multiple[order]
+    if limit is not None:
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        starts = np.flatnonzero(first)
+        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        keep = rank < limit
+        rows, cols, values, has_multiple = rows[keep], cols[keep], values[keep], has_multiple[keep]
+        if len(rows) == 0:
+            return text
+    names = np.array([standard.items[c].name for c in found.exceeding.columns], dtype=object)
+    shown = format_fixed(values, decimals, strip=True, mode=rounding)
+    cells = names[cols] + np.where(has_multiple, "(" + shown + ")", "")
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    cells[1:] = np.where(rows[1:] == rows[:-1], ";", "").astype(object) + cells[1:]
+    text[rows[starts]] = np.add.reduceat(cells, starts)
+    return text
 
 
 def meets_target(classes: npt.ArrayLike, target: ClassLike | None) -> pd.arrays.BooleanArray:
@@ -364,7 +389,7 @@ def meets_target(classes: npt.ArrayLike, target: ClassLike | None) -> pd.arrays.
 
     Examples
     --------
-    >>> list(meets_target([3, 4, 3, 0], [3, 3, 0, 3]))
+    >>> meets_target([3, 4, 3, 0], [3, 3, 0, 3]).tolist()
     [True, False, <NA>, <NA>]
     """
     codes = np.asarray(classes, dtype=np.int64)
@@ -399,25 +424,16 @@ def _evaluate(
     )
     water = _worst(classes, lake, rules)
     reference = _reference_classes(target, rules)
-    found, extra = (
-        exceedances(
-            values,
-            lake,
-            reference,
-            items=which,
-            below_dl=below_dl,
-            do_saturation=do_saturation,
-            standard=standard,
-            rules=rules,
-        )
-        for which in ("class", "reference")
-    )
+    found = _exceedances(values, classes, lake, reference, "class", standard, rules)
+    extra = _exceedances(values, classes, lake, reference, "reference", standard, rules)
     return pd.DataFrame(
         {
             "class": pd.array(water, dtype="Int8"),
             "status": class_statuses(water),
-            "exceeding": describe_exceedances(found, standard=standard),
-            "reference_exceeding": describe_exceedances(extra, standard=standard),
+            "exceeding": describe_exceedances(found, rounding=rules.rounding, standard=standard),
+            "reference_exceeding": describe_exceedances(
+                extra, rounding=rules.rounding, standard=standard
+            ),
             "meets_target": meets_target(water, target),
             "cwqi": cwqi(values, lake, standard=standard),
         },
@@ -502,7 +518,7 @@ def period_means(
     means = grouped.mean()
     for code, decimals in rules.mean_decimals.items():
         if code in means.columns:
-            means[code] = round_half_even(means[code].to_numpy(), decimals)
+            means[code] = round_to(means[code].to_numpy(), decimals, mode=rules.rounding)
     present = items.notna()
     if below_dl is None:
         flagged = pd.DataFrame(False, index=keys, columns=items.columns)
@@ -567,8 +583,8 @@ def evaluate_sections(
     --------
     >>> v = pd.DataFrame({"nh3n": [0.8, 1.4], "tp": [0.1, 0.3]})
     >>> out = evaluate_sections(v, ["A", "A"], "river", target=3)
-    >>> out.loc["A", ["nh3n", "tp", "class", "exceeding"]].tolist()
-    [1.1, 0.2, 4, '氨氮(0.1)']
+    >>> out.loc["A", ["nh3n", "tp", "class", "exceeding"]].astype(str).tolist()
+    ['1.1', '0.2', '4', '氨氮(0.1)']
     """
     n = len(values)
     lake_rows = lake_mask(body, n)
@@ -585,9 +601,7 @@ def evaluate_sections(
         rules=rules,
     )
     saturation = None if means.do_saturation is None else means.do_saturation.to_numpy()
-    result = _evaluate(
-        means.values, lake, goal, means.below_dl, saturation, standard, rules
-    )
+    result = _evaluate(means.values, lake, goal, means.below_dl, saturation, standard, rules)
     sufficient = means.samples.to_numpy() >= rules.min_samples
     result.loc[~sufficient, "class"] = NOT_EVALUATED
     result.loc[~sufficient, ["status", "exceeding", "reference_exceeding"]] = ""

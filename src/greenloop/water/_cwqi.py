@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from greenloop.water._classes import BodyLike, WaterClass, lake_mask
-from greenloop.water._numeric import round_half_even
+from greenloop.water._numeric import Rounding, round_to
 from greenloop.water._rules import CWQI_ITEMS, DEFAULT_RULES, WaterRules
 from greenloop.water._standards import GB3838_2002, WaterStandard
 
@@ -61,7 +61,7 @@ def cwqi_indices(
             )
         else:
             limit = spec.limit_matrix(lake)[:, WaterClass.III - 1]
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 index = x / limit if spec.kind == "max" else limit / x
         columns[code] = index
     return pd.DataFrame(columns, index=values.index, dtype=float)
@@ -178,10 +178,12 @@ def city_cwqi(
     )
 
 
-def rank_cwqi(values: pd.Series, *, decimals: int = 4) -> pd.Series:
+def rank_cwqi(
+    values: pd.Series, *, decimals: int = 4, rounding: Rounding = "half_even"
+) -> pd.Series:
     """Status ranking: 1 for the smallest CWQI (reference §3.3).
 
-    Ranks the values as reported (rounded half-even to ``decimals``); equal
+    Ranks the values as reported (rounded to ``decimals``); equal
     reported values share the better rank (1, 2, 2, 4). NaN is not ranked.
 
     Examples
@@ -189,7 +191,9 @@ def rank_cwqi(values: pd.Series, *, decimals: int = 4) -> pd.Series:
     >>> rank_cwqi(pd.Series([4.2, 3.1, 4.20001, float("nan")], index=list("abcd"))).tolist()
     [2, 1, 2, <NA>]
     """
-    reported = pd.Series(round_half_even(values.to_numpy(dtype=float), decimals), values.index)
+    reported = pd.Series(
+        round_to(values.to_numpy(dtype=float), decimals, mode=rounding), index=values.index
+    )
     return reported.rank(method="min", ascending=True).astype("Int64")
 
 
@@ -215,10 +219,11 @@ def rank_cwqi_change(
     *,
     exempt: pd.Series | None = None,
     decimals: int = 2,
+    rounding: Rounding = "half_even",
 ) -> pd.Series:
     """Change ranking: 1 for the largest improvement (smallest ΔCWQI).
 
-    ΔCWQI is rounded half-even to ``decimals`` places before ranking; ties
+    ΔCWQI is rounded to ``decimals`` places before ranking; ties
     share the better rank. Cities marked in ``exempt`` (see
     :func:`change_exempt`) take no part and get NA.
 
@@ -231,7 +236,7 @@ def rank_cwqi_change(
     """
     base = base.reindex(current.index)
     change = pd.Series(
-        round_half_even(cwqi_change(current.to_numpy(), base.to_numpy()), decimals),
+        round_to(cwqi_change(current.to_numpy(), base.to_numpy()), decimals, mode=rounding),
         index=current.index,
     )
     if exempt is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from greenloop.water._classes import WaterClass
+from greenloop.water._numeric import Rounding
 
 __all__ = ["CLASS_ITEMS", "CWQI_ITEMS", "DEFAULT_RULES", "REFERENCE_ITEMS", "WaterRules"]
 
@@ -67,6 +68,10 @@ class WaterRules:
         ``concentrations`` (reference §3.3: average each item over the
         sections, then index) or ``sections`` (average section CWQI values,
         a non-equivalent method seen on some local platforms).
+    rounding
+        修约 of reported figures (CWQI, ΔCWQI, multiples, rounded means):
+        ``half_even`` per GB/T 8170, or ``half_up`` as the reference's
+        example-2 table (0.78125 → 0.7813).
     cwqi_decimals
         Decimal places of CWQI as reported and ranked (reference §4: 4).
     change_decimals
@@ -85,6 +90,7 @@ class WaterRules:
     heavy_pollution_good_share_below: int = 75
     city_weighting: Literal["count", "equal"] = "count"
     city_averaging: Literal["concentrations", "sections"] = "concentrations"
+    rounding: Rounding = "half_even"
     cwqi_decimals: int = 4
     change_decimals: int = 2
 
@@ -99,6 +105,8 @@ class WaterRules:
             raise ValueError("exceedance_reference must be 'target' or 'III'")
         if self.city_weighting not in ("count", "equal"):
             raise ValueError("city_weighting must be 'count' or 'equal'")
+        if self.rounding not in ("half_even", "half_up"):
+            raise ValueError("rounding must be 'half_even' or 'half_up'")
         if self.city_averaging not in ("concentrations", "sections"):
             raise ValueError("city_averaging must be 'concentrations' or 'sections'")
 

@@ -198,7 +198,8 @@ STANDARDS: Mapping[str, WaterStandard] = MappingProxyType(
     }
 )
 _ALIAS_INDEX: dict[str, Mapping[str, str]] = {
-    code: MappingProxyType(_build_alias_index(std.items.values())) for code, std in STANDARDS.items()
+    code: MappingProxyType(_build_alias_index(std.items.values()))
+    for code, std in STANDARDS.items()
 }
 
 GB3838_2002: WaterStandard = STANDARDS["GB 3838-2002"]

@@ -13,7 +13,7 @@ the database, :mod:`.commit` writes, :mod:`.template` builds the template.
 from __future__ import annotations
 
 from greenloop.org.importing.commit import ImportRejected, commit_import, preview_import
-from greenloop.org.importing.validate import Plan, Problem
+from greenloop.org.importing.plan import Plan, Problem
 from greenloop.org.importing.workbook import WorkbookRejected
 
 __all__ = [

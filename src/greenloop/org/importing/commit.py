@@ -24,8 +24,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from greenloop.audit.log import record
+from greenloop.org.importing.plan import Plan, Problem
 from greenloop.org.importing.schema import P_ROLES, PERSON_SHEET, R_PARENT
-from greenloop.org.importing.validate import Plan, Problem, validate
+from greenloop.org.importing.validate import validate
 from greenloop.org.importing.workbook import read_sheets
 from greenloop.org.models import Person, Region, Unit
 from greenloop.org.services import UnableToGrantRole, grant_role
@@ -43,9 +44,20 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
-def preview_import(path: Path) -> Plan:
+def _may_grant_roles(actor: Any) -> bool:
+    """The command line (no account) is the machine's operator; an account
+    must hold the role-granting permission (三员分立)."""
+    if actor is None:
+        return True
+    from greenloop.org.access import has_perm
+    from greenloop.org.roles import Perm
+
+    return has_perm(actor, Perm.GRANT_ROLES)
+
+
+def preview_import(path: Path, *, actor: Any = None) -> Plan:
     """What importing ``path`` would do; raises ``WorkbookRejected`` for unreadable files."""
-    return validate(read_sheets(path))
+    return validate(read_sheets(path), may_grant_roles=_may_grant_roles(actor))
 
 
 def commit_import(path: Path, *, actor: Any = None, actor_name: str = "", source: str = "") -> Plan:
@@ -58,7 +70,7 @@ def commit_import(path: Path, *, actor: Any = None, actor_name: str = "", source
     user = actor if getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
-            plan = validate(sheets)
+            plan = validate(sheets, may_grant_roles=_may_grant_roles(actor))
             if not plan.ok:
                 raise ImportRejected(plan.problems)
             _write_regions(plan)

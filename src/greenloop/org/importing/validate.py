@@ -28,12 +28,13 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from greenloop.org.importing.plan import PersonRow, Plan, Problem, RegionRow, UnitRow
 from greenloop.org.importing.schema import (
     CODE_DIGITS,
     INSTRUCTIONS_SHEET,
@@ -83,171 +84,6 @@ GEOJSON_TYPES = ("Polygon", "MultiPolygon", "Feature", "FeatureCollection")
 # Where the header row may sit: a title row or two above it is common.
 HEADER_SEARCH_ROWS = 10
 
-_SHEET_ORDER = {spec.title: i for i, spec in enumerate(SHEETS)}
-_COLUMN_ORDER = {(spec.title, c.name): i for spec in SHEETS for i, c in enumerate(spec.columns)}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One reason the workbook cannot be imported (or, as a note, a remark)."""
-
-    sheet: str
-    row: int | None
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = [self.sheet or "工作簿"]
-        if self.row is not None:
-            where.append(f"第{self.row}行")
-        if self.column:
-            where.append(f"“{self.column}”列")
-        return f"{' '.join(where)}：{self.reason}"
-
-    def sort_key(self) -> tuple[int, int, int, str]:
-        return (
-            _SHEET_ORDER.get(self.sheet, -1),
-            self.row or 0,
-            _COLUMN_ORDER.get((self.sheet, self.column), 99),
-            self.reason,
-        )
-
-
-@dataclass(slots=True)
-class RegionRow:
-    row: int
-    code: str
-    name: str
-    kind: str
-    parent_code: str
-    # None leaves a stored boundary alone.
-    boundary: dict[str, Any] | None
-    exists: bool = False
-    changes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class UnitRow:
-    row: int
-    code: str
-    name: str
-    kind: str
-    region_code: str
-    # "" leaves a stored parent alone (and means none for a new unit).
-    parent_code: str
-    governs: bool
-    exists: bool = False
-    changes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class PersonRow:
-    row: int
-    name: str
-    unit_code: str
-    posts: str
-    phone: str
-    # Roles the person does not hold yet.
-    new_roles: tuple[str, ...]
-    username: str
-    person_id: int | None = None
-    create_account: bool = False
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def exists(self) -> bool:
-        return self.person_id is not None
-
-
-@dataclass(slots=True)
-class SheetCounts:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.new + self.updated + self.unchanged
-
-
-@dataclass(slots=True)
-class Plan:
-    """What an import would do, and why it cannot when ``problems`` is set."""
-
-    sheets: list[str] = field(default_factory=list)
-    regions: list[RegionRow] = field(default_factory=list)
-    units: list[UnitRow] = field(default_factory=list)
-    people: list[PersonRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def counts(self) -> dict[str, SheetCounts]:
-        result: dict[str, SheetCounts] = {}
-        for title, rows in (
-            (REGION_SHEET.title, self.regions),
-            (UNIT_SHEET.title, self.units),
-            (PERSON_SHEET.title, self.people),
-        ):
-            c = SheetCounts()
-            for r in rows:
-                if not r.exists:
-                    c.new += 1
-                elif r.changes:
-                    c.updated += 1
-                else:
-                    c.unchanged += 1
-            result[title] = c
-        return result
-
-    @property
-    def accounts(self) -> int:
-        return sum(1 for p in self.people if p.create_account)
-
-    @property
-    def role_grants(self) -> int:
-        return sum(len(p.new_roles) for p in self.people)
-
-    @property
-    def updates(self) -> list[tuple[str, int, str, list[str]]]:
-        """(sheet, row, what, changed columns) of every row that changes a stored one."""
-        found: list[tuple[str, int, str, list[str]]] = []
-        found += [
-            (REGION_SHEET.title, r.row, f"{r.name}（{r.code}）", r.changes)
-            for r in self.regions
-            if r.exists and r.changes
-        ]
-        found += [
-            (UNIT_SHEET.title, u.row, f"{u.name}（{u.code}）", u.changes)
-            for u in self.units
-            if u.exists and u.changes
-        ]
-        found += [
-            (PERSON_SHEET.title, p.row, f"{p.name}（{p.unit_code}）", p.changes)
-            for p in self.people
-            if p.exists and p.changes
-        ]
-        return found
-
-    def summary(self) -> dict[str, Any]:
-        """Counts as plain data, for the audit log."""
-        keys = {
-            REGION_SHEET.title: "regions",
-            UNIT_SHEET.title: "units",
-            PERSON_SHEET.title: "people",
-        }
-        data: dict[str, Any] = {
-            keys[title]: {"new": c.new, "updated": c.updated, "unchanged": c.unchanged}
-            for title, c in self.counts().items()
-        }
-        data["accounts"] = self.accounts
-        data["role_grants"] = self.role_grants
-        return data
-
-
 # --- reading the sheets ----------------------------------------------------
 
 
@@ -280,7 +116,8 @@ class _Table:
 
 
 class _Validator:
-    def __init__(self) -> None:
+    def __init__(self, *, may_grant_roles: bool = True) -> None:
+        self.may_grant_roles = may_grant_roles
         self.plan = Plan()
         # (sheet, row) pairs with a problem in the parent column.
         self._bad_parent: set[tuple[str, int]] = set()
@@ -568,7 +405,7 @@ class _Validator:
         good: list[UnitRow] = []
         for u in rows:
             before = len(self.plan.problems)
-            self._unit_structure(u, final, db)
+            self._unit_structure(u, final)
             if len(self.plan.problems) == before:
                 good.append(u)
         parents = {code: parent for code, (_, parent) in final.items()}
@@ -642,12 +479,7 @@ class _Validator:
             rows.append(row)
         return rows
 
-    def _unit_structure(
-        self,
-        u: UnitRow,
-        final: dict[str, tuple[str, str]],
-        db: dict[str, tuple[str, str, str, str, bool]],
-    ) -> None:
+    def _unit_structure(self, u: UnitRow, final: dict[str, tuple[str, str]]) -> None:
         sheet = UNIT_SHEET.title
         if u.region_code not in self.region_keys:
             self.bad(
@@ -797,6 +629,16 @@ class _Validator:
                     n,
                     P_ROLES,
                     f"未知角色“{'”“'.join(unknown)}”，应为：{'、'.join(ROLE_BY_LABEL)}（多个角色用“、”或“;”分隔）",
+                )
+                ok = False
+            if roles and not self.may_grant_roles:
+                # 三员分立: granting roles is the security administrator's
+                # part; an import by anyone else must not become a back door.
+                self.bad(
+                    sheet,
+                    n,
+                    P_ROLES,
+                    "角色须由安全管理员授予（三员分立）：请清空“角色”列后导入，或由安全管理员导入/在人员页面授予",
                 )
                 ok = False
             username = cells.get(P_USERNAME, "")
@@ -961,9 +803,13 @@ def _separation_message(name: str, held: set[str], wanted: set[str]) -> str:
     return f"三员分立：{labels}必须由不同的人担任，{name}只能担任其中一个"
 
 
-def validate(sheets: list[RawSheet]) -> Plan:
-    """Check the sheets against each other and the database; write nothing."""
-    v = _Validator()
+def validate(sheets: list[RawSheet], *, may_grant_roles: bool = True) -> Plan:
+    """Check the sheets against each other and the database; write nothing.
+
+    ``may_grant_roles`` is false when the importing account does not hold
+    the role-granting permission; any 角色 cell is then a problem.
+    """
+    v = _Validator(may_grant_roles=may_grant_roles)
     tables = v.tables(sheets)
     v.regions(tables.get(REGION_SHEET.title))
     v.units(tables.get(UNIT_SHEET.title))

@@ -207,7 +207,7 @@ def _show(request: HttpRequest) -> HttpResponse:
         return _form(request)
     path, name = found
     try:
-        plan = preview_import(path)
+        plan = preview_import(path, actor=request.user)
     except WorkbookRejected as exc:
         _drop_pending(request)
         return _form(request, str(exc), status=400)
