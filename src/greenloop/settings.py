@@ -154,10 +154,10 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 
 
-def _xstatic_dirs() -> list[tuple[str, str]]:
+def _xstatic_dirs() -> list[tuple[str, str] | str]:
     import xstatic.pkg.leaflet as leaflet
 
-    return [("leaflet", leaflet.BASE_DIR)]
+    return [("leaflet", leaflet.BASE_DIR), str(PACKAGE_DIR / "static")]
 
 
 STATICFILES_DIRS = _xstatic_dirs()

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from greenloop.airquality._fixed import BoolArray, Concentration, IntArray, to_scaled
+from greenloop.airquality._fixed import (
+    BoolArray,
+    Concentration,
+    IntArray,
+    check_concentrations,
+    to_scaled,
+)
 from greenloop.airquality.iaqi import MISSING, evaluate_indicator
 from greenloop.airquality.rulesets import (
     AQI_RULESETS,
@@ -148,16 +155,36 @@ class AqiArrays:
     rulesets: tuple[AqiRuleSet, ...]
 
 
-Source = Callable[[str], Concentration | None]
+#: A column's values for all rows: raw floats (``NaN`` = missing), exact
+#: concentrations computed here (moving averages), or ``None`` if absent.
+Column = npt.NDArray[np.float64] | Concentration | None
+Source = Callable[[str], Column]
+ChunkSource = Callable[[str], Concentration | None]
+
+#: Rows per block: the temporaries of a block stay in cache, and no
+#: full-length temporary is allocated (first-touch page faults of large
+#: arrays cost more than the arithmetic here).
+CHUNK = 1 << 16
+
+Rows = slice | npt.NDArray[np.intp]
+
+
+def _rows_of(values: Column, rows: Rows) -> Concentration | None:
+    if values is None:
+        return None
+    if isinstance(values, Concentration):
+        den = values.den if isinstance(values.den, int) else values.den[rows]
+        return Concentration(values.num[rows], values.valid[rows], den)
+    return Concentration(*to_scaled(values[rows], check=False))
 
 
 def combine(
     indicators: Sequence[Indicator],
-    source: Source,
+    source: ChunkSource,
     ruleset: AqiRuleSet,
     options: AqiOptions,
     n: int,
-) -> dict[str, IntArray]:
+) -> dict[str, npt.NDArray[Any]]:
     """Sub-indices of ``indicators`` and the AQI over them (HJ 633 formula 2).
 
     Parameters
@@ -165,8 +192,9 @@ def combine(
     indicators
         The report's indicators under this rule set.
     source
-        Returns the concentrations of a column (``None`` if not available);
-        called lazily so that moving averages are computed only when used.
+        Returns the concentrations of a column for the rows at hand
+        (``None`` if not available); called lazily so that a substitute
+        value is read only when a concentration is above the table.
     ruleset, options
         Version and conventions.
     n
@@ -176,12 +204,13 @@ def combine(
     -------
     dict
         ``iaqi_<pollutant>``, ``aqi``, ``aqi_computed``, ``primary``,
-        ``non_attainment``, ``level``, ``complete`` arrays.
+        ``non_attainment`` (``int16``), ``level`` (``int8``) and
+        ``complete`` arrays.
     """
-    aqi = np.full(n, MISSING, dtype=np.int64)
-    per_pollutant = {p: np.full(n, MISSING, dtype=np.int64) for p in POLLUTANTS}
+    aqi = np.full(n, MISSING, dtype=np.int16)
+    per_pollutant = {p: np.full(n, MISSING, dtype=np.int16) for p in POLLUTANTS}
     complete = np.ones(n, dtype=np.bool_)
-    subs: list[tuple[IntArray, IntArray]] = []
+    subs: list[tuple[npt.NDArray[np.int16], npt.NDArray[np.int16] | int]] = []
     for ind in indicators:
         values = source(ind.column)
         if values is None:
@@ -190,29 +219,30 @@ def combine(
             raise MissingColumns([ind.column])
         rule = ruleset.over_top.get(ind.table)
         sub_column = getattr(rule, "column", None)
-        iaqi, substituted = evaluate_indicator(
+        computed, substituted = evaluate_indicator(
             ind.table,
             values,
             ruleset,
             options,
-            (lambda c=sub_column: source(c)) if sub_column else None,
+            partial(source, sub_column) if sub_column else None,
         )
-        bits = np.full(n, _BIT[ind.column], dtype=np.int64)
+        iaqi = computed.astype(np.int16, copy=False)
+        bits: npt.NDArray[np.int16] | int = _BIT[ind.column]
         if sub_column and substituted.any():
-            bits[substituted] = _BIT[sub_column]
+            bits = np.where(substituted, _BIT[sub_column], _BIT[ind.column]).astype(np.int16)
         subs.append((iaqi, bits))
         np.maximum(aqi, iaqi, out=aqi)
         np.maximum(per_pollutant[ind.pollutant], iaqi, out=per_pollutant[ind.pollutant])
         complete &= iaqi != MISSING
-    primary = np.zeros(n, dtype=np.int64)
-    over_100 = np.zeros(n, dtype=np.int64)
+    primary = np.zeros(n, dtype=np.int16)
+    over_100 = np.zeros(n, dtype=np.int16)
     # HJ 633-2012 §7.1 / 2026 §4.3: a primary pollutant exists only when
     # AQI > 50; all indicators sharing the maximum are primary (并列).
     has_primary = aqi > 50
     for iaqi, bits in subs:
-        primary |= np.where(has_primary & (iaqi == aqi), bits, 0)
+        primary |= np.where(has_primary & (iaqi == aqi), bits, 0).astype(np.int16, copy=False)
         if ruleset.defines_non_attainment:
-            over_100 |= np.where(iaqi > 100, bits, 0)
+            over_100 |= np.where(iaqi > 100, bits, 0).astype(np.int16, copy=False)
     if options.incomplete == "ruleset":
         threshold = ruleset.withhold_incomplete_at_or_below
     elif options.incomplete == "withhold":
@@ -224,14 +254,25 @@ def combine(
         # HJ 633-2026 §5.3.1: with an indicator missing, AQI, primary
         # pollutant, level and category are published only if AQI > 100.
         published &= complete | (aqi > threshold)
-    out = {f"iaqi_{p}": v for p, v in per_pollutant.items()}
+    out: dict[str, npt.NDArray[Any]] = {f"iaqi_{p}": v for p, v in per_pollutant.items()}
     out["aqi_computed"] = aqi
-    out["aqi"] = np.where(published, aqi, MISSING)
-    out["primary"] = np.where(published, primary, 0)
+    out["aqi"] = np.where(published, aqi, np.int16(MISSING))
+    out["primary"] = np.where(published, primary, np.int16(0))
     out["non_attainment"] = over_100
-    out["level"] = np.where(published, level_of(aqi), 0)
+    out["level"] = np.where(published, level_of(aqi), 0).astype(np.int8)
     out["complete"] = complete
     return out
+
+
+_RESULT_KEYS = (
+    *(f"iaqi_{p}" for p in POLLUTANTS),
+    "aqi",
+    "aqi_computed",
+    "primary",
+    "non_attainment",
+    "level",
+    "complete",
+)
 
 
 def _compute(
@@ -242,36 +283,29 @@ def _compute(
     source: Source,
     options: AqiOptions,
 ) -> AqiArrays:
-    """Run :func:`combine` per rule set on its rows and scatter the results."""
-    keys = [f"iaqi_{p}" for p in POLLUTANTS] + [
-        "aqi",
-        "aqi_computed",
-        "primary",
-        "non_attainment",
-        "level",
-    ]
-    full = {k: np.full(n, MISSING if k.startswith(("iaqi", "aqi")) else 0) for k in keys}
-    complete = np.zeros(n, dtype=np.bool_)
+    """Run :func:`combine` per rule set and block of rows, into the results."""
+    full: dict[str, npt.NDArray[Any]] = {}
+    for k in _RESULT_KEYS:
+        if k == "level":
+            full[k] = np.zeros(n, dtype=np.int8)
+        elif k == "complete":
+            full[k] = np.zeros(n, dtype=np.bool_)
+        else:
+            full[k] = np.full(n, MISSING if k.startswith(("iaqi", "aqi")) else 0, dtype=np.int16)
     for r, ruleset in enumerate(rulesets):
-        sel = np.flatnonzero(ruleset_idx == r)
-        if not sel.size:
-            continue
-        whole = sel.size == n
+        sel = None if len(rulesets) == 1 else np.flatnonzero(ruleset_idx == r)
+        count = n if sel is None else sel.size
+        indicators = indicators_of(ruleset)
+        for start in range(0, count, CHUNK):
+            stop = min(start + CHUNK, count)
+            rows: Rows = slice(start, stop) if sel is None else sel[start:stop]
 
-        def sub_source(column: str, sel: IntArray = sel, whole: bool = whole) -> Any:
-            values = source(column)
-            if values is None or whole:
-                return values
-            den = values.den if np.isscalar(values.den) else values.den[sel]  # type: ignore[index]
-            return Concentration(values.num[sel], values.valid[sel], den)
+            def chunk_source(column: str, rows: Rows = rows) -> Concentration | None:
+                return _rows_of(source(column), rows)
 
-        part = combine(indicators_of(ruleset), sub_source, ruleset, options, sel.size)
-        for k in keys:
-            if whole:
-                full[k] = part[k]
-            else:
-                full[k][sel] = part[k]
-        complete[sel] = part["complete"]
+            part = combine(indicators, chunk_source, ruleset, options, stop - start)
+            for k in _RESULT_KEYS:
+                full[k][rows] = part[k]
     return AqiArrays(
         iaqi={p: full[f"iaqi_{p}"] for p in POLLUTANTS},
         aqi=full["aqi"],
@@ -279,7 +313,7 @@ def _compute(
         primary=full["primary"],
         non_attainment=full["non_attainment"],
         level=full["level"],
-        complete=complete,
+        complete=full["complete"],
         ruleset=ruleset_idx,
         rulesets=rulesets,
     )
@@ -301,10 +335,13 @@ def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 def _mask_strings(masks: IntArray, sep: str = ";") -> pd.Categorical:
-    uniq, inverse = np.unique(masks, return_inverse=True)
-    labels = [sep.join(names_of(int(m))) for m in uniq]
-    # Distinct masks can only give distinct strings; categories must be unique.
-    return pd.Categorical.from_codes(inverse.reshape(-1), categories=labels)
+    # Masks are below 2**len(INDICATOR_NAMES): a counting pass replaces a sort.
+    present = np.flatnonzero(np.bincount(masks, minlength=1 << len(INDICATOR_NAMES)))
+    code_of = np.zeros(1 << len(INDICATOR_NAMES), dtype=np.int16)
+    code_of[present] = np.arange(len(present))
+    labels = [sep.join(names_of(int(m))) for m in present]
+    # Distinct masks give distinct strings, as categories must be.
+    return pd.Categorical.from_codes(code_of[masks], categories=labels)
 
 
 def to_frame(arrays: AqiArrays, index: pd.Index) -> pd.DataFrame:
@@ -336,14 +373,14 @@ def to_frame(arrays: AqiArrays, index: pd.Index) -> pd.DataFrame:
 def _column_source(
     frame: pd.DataFrame, derived: Mapping[str, Callable[[], Concentration]]
 ) -> Source:
-    cache: dict[str, Concentration | None] = {}
+    cache: dict[str, Column] = {}
 
-    def source(column: str) -> Concentration | None:
+    def source(column: str) -> Column:
         if column not in cache:
             if column in frame.columns:
-                cache[column] = Concentration(
-                    *to_scaled(frame[column].to_numpy(dtype=np.float64, na_value=np.nan))
-                )
+                values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+                check_concentrations(values)
+                cache[column] = values
             elif column in derived:
                 cache[column] = derived[column]()
             else:
@@ -359,7 +396,18 @@ def hourly_arrays(
     standard: StandardChoice | AqiRuleSet = "auto",
     options: AqiOptions = DEFAULT_OPTIONS,
 ) -> AqiArrays:
-    """Real-time (hourly) AQI as arrays; see :func:`hourly_aqi`."""
+    """Real-time (hourly) AQI as arrays; see :func:`hourly_aqi`.
+
+    The arrays skip building text columns, for callers that aggregate.
+
+    Examples
+    --------
+    >>> row = {"station": "A", "time": pd.Timestamp("2026-05-01 10:00"), "so2": 900,
+    ...        "no2": 90, "co": 0.9, "o3": 210, "pm10": 135, "pm25": 70}
+    >>> out = hourly_arrays(pd.DataFrame([row]))
+    >>> int(out.aqi[0]), names_of(int(out.primary[0]))  # HJ 633-2026 note b
+    (200, ['so2'])
+    """
     _require(frame, HOURLY_COLUMNS)
     hours = period_hours(frame["time"], options.hour_label)
     idx, rulesets = _ruleset_index(hours // 24, standard)
@@ -367,7 +415,7 @@ def hourly_arrays(
 
     def station_days() -> StationDays:
         if "sd" not in grid:
-            grid["sd"] = build_station_days(frame["station"].to_numpy(), hours)
+            grid["sd"] = build_station_days(frame["station"], hours)
         sd: StationDays = grid["sd"]
         return sd
 
@@ -375,8 +423,10 @@ def hourly_arrays(
         def compute() -> Concentration:
             sd = station_days()
             values = source(pollutant)
-            assert values is not None
-            return hourly_moving_average(sd, sd.to_grid(values), window, min_count)
+            assert isinstance(values, np.ndarray)
+            return hourly_moving_average(
+                sd, sd.to_grid(Concentration(*to_scaled(values, check=False))), window, min_count
+            )
 
         return compute
 
@@ -456,7 +506,16 @@ def daily_arrays(
     standard: StandardChoice | AqiRuleSet = "auto",
     options: AqiOptions = DEFAULT_OPTIONS,
 ) -> AqiArrays:
-    """Daily AQI as arrays; see :func:`daily_aqi`."""
+    """Daily AQI as arrays; see :func:`daily_aqi`.
+
+    Examples
+    --------
+    >>> day = {"station": "A", "date": pd.Timestamp("2026-06-01"), "so2": 5, "no2": 20,
+    ...        "pm10": 50, "co": 0.5, "o3_8h": 90, "pm25": None}
+    >>> out = daily_arrays(pd.DataFrame([day]))
+    >>> int(out.aqi_computed[0]), int(out.aqi[0])  # withheld, HJ 633-2026 §5.3.1
+    (50, -1)
+    """
     _require(frame, DAILY_COLUMNS)
     dates = pd.DatetimeIndex(frame["date"])
     if dates.tz is not None:

@@ -20,6 +20,7 @@ from greenloop.airquality._fixed import (
     IntArray,
     ceil_div,
     round_half_even,
+    round_units,
     to_scaled,
 )
 from greenloop.airquality.rulesets import (
@@ -133,14 +134,18 @@ def evaluate_indicator(
     column = ruleset.tables[table]
     num, valid, den = values
     if options.round_concentrations:
-        scaled = round_half_even(num, den, quantum(column.pollutant))
-    elif isinstance(den, int) and den == 1:
-        scaled = num
+        # Rounded concentrations take few values: the IAQI is a lookup in a
+        # table filled by the exact formula (a gather instead of a division).
+        step = quantum(column.pollutant)
+        units = round_units(num, den, step)
+        lut = column.lut(step)
+        above = units >= len(lut)
+        iaqi = lut[np.minimum(units, len(lut) - 1)]
     else:
         # Without GB/T 8170 rounding a computed mean is resolved to 10**-6 of
         # the unit; exact for every value a station can report.
-        scaled = round_half_even(num, den, 1)
-    iaqi, above = iaqi_scaled(scaled, column)
+        scaled = num if isinstance(den, int) and den == 1 else round_half_even(num, den, 1)
+        iaqi, above = iaqi_scaled(scaled, column)
     iaqi = np.where(valid, iaqi, MISSING)
     above &= valid
     substituted = np.zeros(iaqi.shape, dtype=np.bool_)

@@ -5,7 +5,7 @@ the data, so that old and new figures are computed side by side:
 
 * HJ 633 (AQI): :data:`HJ633_2012`, :data:`HJ633_2026`;
 * GB 3095 (limits): :data:`GB3095_2012`, :data:`GB3095_2026_TRANSITIONAL`
-  (2026-03-01 … 2030-12-31), :data:`GB3095_2026`; (from 2031-01-01);
+  (2026-03-01 … 2030-12-31), :data:`GB3095_2026` (from 2031-01-01);
 * HJ 663 (validity and statistics): :data:`HJ663_2013`, :data:`HJ663_2026`.
 
 The differences between versions are values in these tables (breakpoints,
@@ -53,7 +53,7 @@ def quantum(pollutant: str) -> int:
     >>> quantum("pm25"), quantum("co")
     (1000000, 100000)
     """
-    return SCALE // 10 ** REPORTING_DECIMALS[pollutant]
+    return SCALE // int(10 ** REPORTING_DECIMALS[pollutant])
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,30 @@ class BreakpointColumn:
     @cached_property
     def scaled(self) -> IntArray:
         """Breakpoints as scaled integers (exact, via :class:`~decimal.Decimal`)."""
-        return np.array(
-            [int(Decimal(c) * SCALE) for c in self.concentrations], dtype=np.int64
-        )
+        return np.array([int(Decimal(c) * SCALE) for c in self.concentrations], dtype=np.int64)
 
     @cached_property
     def iaqi_array(self) -> IntArray:
         """IAQI of each breakpoint as an ``int64`` array."""
         return np.array(self.iaqi, dtype=np.int64)
+
+    def lut(self, step: int) -> IntArray:
+        """IAQI of every concentration ``0, step, 2·step, … top`` (scaled step).
+
+        Reported concentrations are integers (CO 0.1 mg/m³), so after the
+        GB/T 8170 rounding the IAQI is a table lookup; the table itself is
+        filled by the exact integer formula of
+        :func:`~greenloop.airquality.iaqi.iaqi_scaled`.
+        """
+        key = (step,)
+        cache: dict[tuple[int], IntArray] = self.__dict__.setdefault("_luts", {})
+        if key not in cache:
+            from greenloop.airquality.iaqi import iaqi_scaled
+
+            top_units = int(self.scaled[-1]) // step
+            values, _ = iaqi_scaled(np.arange(top_units + 1, dtype=np.int64) * step, self)
+            cache[key] = values.astype(np.int16)
+        return cache[key]
 
     @property
     def top(self) -> Decimal:
@@ -475,7 +491,7 @@ COMPOSITE_2014 = CompositeIndexMethod(
     MappingProxyType(
         {"so2": "60", "no2": "40", "pm10": "70", "pm25": "35", "co": "4", "o3": "160"}
     ),
-    MappingProxyType({p: 1 for p in POLLUTANTS}),
+    MappingProxyType(dict.fromkeys(POLLUTANTS, 1)),
     verified=True,
 )
 #: Post-2026 variant seen in public code, not confirmed (⚠ §7): transitional
@@ -493,9 +509,9 @@ COMPOSITE_2026_UNVERIFIED = CompositeIndexMethod(
 # --- selection by date ------------------------------------------------------
 
 
-def _starts(sets: tuple[AqiRuleSet, ...] | tuple[LimitSet, ...] | tuple[EvaluationRules, ...]) -> (
-    npt.NDArray[np.datetime64]
-):
+def _starts(
+    sets: tuple[AqiRuleSet, ...] | tuple[LimitSet, ...] | tuple[EvaluationRules, ...],
+) -> npt.NDArray[np.datetime64]:
     return np.array([s.effective_from for s in sets], dtype="datetime64[D]")
 
 
@@ -543,7 +559,14 @@ def limit_set_for(day: dt.date) -> LimitSet:
 
 
 def evaluation_rules_for(day: dt.date) -> EvaluationRules:
-    """HJ 663 version in force on ``day``."""
+    """HJ 663 version in force on ``day``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> evaluation_rules_for(dt.date(2026, 3, 1)).code
+    'HJ 663-2026'
+    """
     return EVALUATION_RULES[
         int(select_index(np.array([day], dtype="datetime64[D]"), EVALUATION_RULES)[0])
     ]

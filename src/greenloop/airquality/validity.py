@@ -40,6 +40,7 @@ from greenloop.airquality.rulesets import (
     EVALUATION_RULES,
     LIMIT_SETS,
     AqiOptions,
+    Averaging,
     EvaluationRules,
     quantum,
     select_index,
@@ -66,9 +67,7 @@ class NotOnTheHour(ValueError):
         super().__init__(f"小时值的时间必须是整点：第 {self.positions[:10]} 条")
 
 
-def period_hours(
-    times: Any, hour_label: str = "end"
-) -> npt.NDArray[np.int64]:
+def period_hours(times: Any, hour_label: str = "end") -> npt.NDArray[np.int64]:
     """Hour periods (hours since 1970-01-01 00:00, by period start).
 
     Parameters
@@ -100,7 +99,7 @@ def period_hours(
     off = np.flatnonzero(ns % hour_ns)
     if off.size:
         raise NotOnTheHour(off.tolist())
-    hours = ns // hour_ns
+    hours: npt.NDArray[np.int64] = ns // hour_ns
     return hours - 1 if hour_label == "end" else hours
 
 
@@ -129,6 +128,9 @@ class StationDays:
     prev: IntArray
     row_sd: IntArray
     row_hour: IntArray
+    #: Rows are exactly the grid in order (sorted, no hour missing): the
+    #: grid is a reshape of the columns, no scatter.
+    dense: bool = False
 
     @property
     def size(self) -> int:
@@ -136,6 +138,9 @@ class StationDays:
 
     def to_grid(self, values: Concentration) -> tuple[IntArray, BoolArray]:
         """Scatter measured rows onto the ``(station-days, 24)`` grid."""
+        if self.dense:
+            vals = np.where(values.valid, values.num, 0).reshape(self.size, 24)
+            return vals, values.valid.reshape(self.size, 24)
         vals = np.zeros((self.size, 24), dtype=np.int64)
         ok = np.zeros((self.size, 24), dtype=np.bool_)
         vals[self.row_sd, self.row_hour] = np.where(values.valid, values.num, 0)
@@ -144,16 +149,21 @@ class StationDays:
 
     def from_grid(self, grid: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Gather one grid cell per row."""
+        if self.dense:
+            return grid.reshape(-1)
         return grid[self.row_sd, self.row_hour]
 
 
 def build_station_days(station: Any, hours: npt.NDArray[np.int64]) -> StationDays:
     """Place hourly rows on the station-day grid.
 
+    Rows sorted by station and time (the usual layout of exports) take a
+    linear path; any other order a hashing one.
+
     Parameters
     ----------
     station
-        Station label of each row.
+        Station label of each row (a categorical column is used as is).
     hours
         Hour period of each row, from :func:`period_hours`.
 
@@ -162,28 +172,40 @@ def build_station_days(station: Any, hours: npt.NDArray[np.int64]) -> StationDay
     DuplicateHour
         If a station has two rows for one hour (positions are 0-based).
     """
-    codes, stations = pd.factorize(np.asarray(station), sort=True)
+    codes, stations = pd.factorize(station, sort=True)
     codes = codes.astype(np.int64)
     days = hours // 24
     first = int(days.min()) if days.size else 0
     span = (int(days.max()) - first + 2) if days.size else 2
     # key - 1 must never reach another station's day: one spare slot each.
     key = codes * span + (days - first) + 1
-    row_sd, uniq = pd.factorize(key)
-    row_sd = row_sd.astype(np.int64)
-    uniq = np.asarray(uniq, dtype=np.int64)
-    prev = pd.Index(uniq).get_indexer(uniq - 1).astype(np.int64)
-    row_hour = (hours - days * 24).astype(np.int64)
+    row_hour = hours - days * 24
+    if key.size and bool((key[1:] >= key[:-1]).all()):
+        change = np.empty(key.size, dtype=np.bool_)
+        change[0] = True
+        np.not_equal(key[1:], key[:-1], out=change[1:])
+        row_sd = np.cumsum(change) - 1
+        uniq = key[change]
+        prev = np.arange(-1, uniq.size - 1, dtype=np.int64)
+        if uniq.size:
+            prev[1:][uniq[1:] - 1 != uniq[:-1]] = -1
+            prev[0] = -1
+    else:
+        row_sd, uniq_index = pd.factorize(key)
+        row_sd = row_sd.astype(np.int64)
+        uniq = np.asarray(uniq_index, dtype=np.int64)
+        prev = pd.Index(uniq).get_indexer(uniq - 1).astype(np.int64)
     cell = row_sd * 24 + row_hour
-    counts = np.bincount(cell, minlength=len(uniq) * 24)
-    if counts.max(initial=0) > 1:
-        dup_cells = np.flatnonzero(counts > 1)
-        rows = np.flatnonzero(np.isin(cell, dup_cells))
-        order = np.argsort(cell[rows], kind="stable")
-        rows = rows[order]
-        same = cell[rows[1:]] == cell[rows[:-1]]
-        pairs = list(zip(rows[:-1][same].tolist(), rows[1:][same].tolist(), strict=True))
-        raise DuplicateHour(pairs)
+    if cell.size > 1 and not bool((cell[1:] > cell[:-1]).all()):
+        counts = np.bincount(cell, minlength=len(uniq) * 24)
+        if counts.max(initial=0) > 1:
+            dup_cells = np.flatnonzero(counts > 1)
+            rows = np.flatnonzero(np.isin(cell, dup_cells))
+            order = np.argsort(cell[rows], kind="stable")
+            rows = rows[order]
+            same = cell[rows[1:]] == cell[rows[:-1]]
+            pairs = list(zip(rows[:-1][same].tolist(), rows[1:][same].tolist(), strict=True))
+            raise DuplicateHour(pairs)
     return StationDays(
         station_code=uniq // span,
         stations=pd.Index(stations),
@@ -191,6 +213,7 @@ def build_station_days(station: Any, hours: npt.NDArray[np.int64]) -> StationDay
         prev=prev,
         row_sd=row_sd,
         row_hour=row_hour,
+        dense=cell.size == len(uniq) * 24 and bool((cell[1:] > cell[:-1]).all()),
     )
 
 
@@ -236,7 +259,9 @@ def moving_sums(
     zeros = np.zeros((v.shape[0], 1), dtype=np.int64)
     cv = np.concatenate([zeros, np.cumsum(v, axis=1)], axis=1)
     cc = np.concatenate([zeros, np.cumsum(c, axis=1)], axis=1)
-    return cv[:, window:] - cv[:, : cv.shape[1] - window], cc[:, window:] - cc[:, : cc.shape[1] - window]
+    return cv[:, window:] - cv[:, : cv.shape[1] - window], cc[:, window:] - cc[
+        :, : cc.shape[1] - window
+    ]
 
 
 def moving_average(values: Any, window: int, min_count: int) -> FloatArray:
@@ -276,9 +301,7 @@ def moving_average(values: Any, window: int, min_count: int) -> FloatArray:
     return out
 
 
-def _rounded(
-    num: IntArray, den: IntArray, pollutant: str, options: AqiOptions
-) -> IntArray:
+def _rounded(num: IntArray, den: IntArray, pollutant: str, options: AqiOptions) -> IntArray:
     if options.round_concentrations:
         return round_half_even(num, np.maximum(den, 1), quantum(pollutant))
     return round_half_even(num, np.maximum(den, 1), 1)
@@ -289,10 +312,10 @@ def _rules_per_day(days: IntArray) -> tuple[list[EvaluationRules], IntArray]:
     return list(EVALUATION_RULES), idx
 
 
-def _limit_per_day(days: IntArray, pollutant: str, averaging: str) -> IntArray:
+def _limit_per_day(days: IntArray, pollutant: str, averaging: Averaging) -> IntArray:
     idx = select_index(days.astype("datetime64[D]"), LIMIT_SETS)
     table = np.array(
-        [int(s.limit(pollutant, averaging) * SCALE) for s in LIMIT_SETS],  # type: ignore[arg-type]
+        [int(s.limit(pollutant, averaging) * SCALE) for s in LIMIT_SETS],
         dtype=np.int64,
     )
     return table[idx]
@@ -345,8 +368,12 @@ def _mda8(
     of 8 hours; the day needs 14 valid windows, or fewer whose maximum
     exceeds the limit (an exceedance cannot be invalidated by missing data).
     """
-    sums, counts = moving_sums(vals, ok, sd.prev, 8)
-    sums, counts = sums[:, 7:], counts[:, 7:]
+    # The 17 windows lie inside the day: no previous day is read.
+    v = np.where(ok, vals, 0)
+    zeros = np.zeros((sd.size, 1), dtype=np.int64)
+    cv = np.concatenate([zeros, np.cumsum(v, axis=1)], axis=1)
+    cc = np.concatenate([zeros, np.cumsum(ok, axis=1, dtype=np.int64)], axis=1)
+    sums, counts = cv[:, 8:] - cv[:, :17], cc[:, 8:] - cc[:, :17]
     min_8h = _per_day(sd.day, "min_hours_per_8h")[:, None]
     win_ok = counts >= min_8h
     # Means of windows with 6, 7 or 8 hours differ by at least 1/56 scaled
@@ -384,7 +411,7 @@ def _frame_station_days(
     frame: pd.DataFrame, options: AqiOptions
 ) -> tuple[StationDays, npt.NDArray[np.int64]]:
     hours = period_hours(frame["time"], options.hour_label)
-    return build_station_days(frame["station"].to_numpy(), hours), hours
+    return build_station_days(frame["station"], hours), hours
 
 
 def concentration_to_float(

@@ -32,7 +32,8 @@ _CP_CLOSE: Final = b"&&"
 _TEXT_FIELDS: Final = frozenset({"QN", "ST", "CN", "PW", "MN"})
 _INT_FIELDS: Final = frozenset({"Flag", "PNUM", "PNO", "RF"})
 _KNOWN: Final = frozenset({*_TEXT_FIELDS, *_INT_FIELDS, "CP"})
-# Bytes that never occur in a decrypted CP: a wrong key shows up as these.
+# Bytes no data segment holds (2017 §6.3); in a decrypted CP they betray a
+# wrong key.
 _CONTROL: Final = bytes([*range(0x20), 0x7F])
 
 
@@ -40,6 +41,9 @@ def parse_packet(
     data: bytes, profile: DeviceProfile = PLAIN, *, max_length: int = MAX_SEGMENT
 ) -> Packet:
     """Parse one complete packet, ``##`` to CRC, with or without ``CR LF``.
+
+    Use :class:`~greenloop.hj212.framing.FrameDecoder` and :func:`parse_frame`
+    for a byte stream; this is for one packet already cut out.
 
     Raises
     ------
@@ -58,8 +62,9 @@ def parse_packet(
     event, end = frame_at(data, 0, max_length=max_length, final=True)
     if isinstance(event, PacketError):
         raise event
-    assert event is not None  # final=True never asks for more bytes
-    if data[end:] not in (b"", b"\r\n"):
+    if event is None:  # pragma: no cover - final=True never asks for more bytes
+        raise PacketError("truncated", "packet ended early", raw=data[:64])
+    if data[end:].strip(b"\r\n"):  # CR and LF after a packet are ignored, as in a stream
         raise PacketError("length", "bytes after the CRC: length field is wrong", raw=data)
     return parse_frame(event, profile)
 
@@ -88,13 +93,16 @@ def parse_frame(frame: Frame, profile: DeviceProfile = PLAIN) -> Packet:
     cn = _header_value(head, b"CN=")
     if profile.sm4_key is not None and cn is not None and profile.encrypts(cn):
         cp_bytes = decrypt_cp(cp_bytes, profile.sm4_key)
-        if cp_bytes.translate(None, _CONTROL) != cp_bytes or not _is_utf8(cp_bytes):
+        if _has_control(cp_bytes) or not _is_utf8(cp_bytes):
             raise PacketError(
                 "decrypt", "the SM4 key does not decrypt the CP to text", raw=frame.raw
             )
         _check_crc(b"".join((segment[:body], cp_bytes, _CP_CLOSE)), frame)
     else:
         _check_crc(segment, frame)
+    if _has_control(head) or _has_control(cp_bytes):
+        # 2017 §6.3: printable ASCII, and UTF-8 for Chinese; nothing else.
+        raise PacketError("format", "control character in the data segment", raw=frame.raw)
     try:
         header_text = head.decode()
         cp_text = cp_bytes.decode()
@@ -113,6 +121,10 @@ def _check_crc(plain: bytes, frame: Frame) -> None:
         raise PacketError(
             "crc", f"CRC {format_crc(frame.crc)} != computed {format_crc(actual)}", raw=frame.raw
         )
+
+
+def _has_control(data: bytes) -> bool:
+    return len(data.translate(None, _CONTROL)) != len(data)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -209,6 +221,8 @@ def build_packet(
         packet.cp, packet.pollutants, trailing_semicolon=packet.trailing_semicolon
     ).encode()
     prefix = head + _CP_MARK if head else _CP_OPEN
+    if _has_control(head) or _has_control(cp):
+        raise PacketError("format", "control characters cannot be sent (2017 §6.3)")
     crc = crc16(b"".join((prefix, cp, _CP_CLOSE)))
     if profile.sm4_key is not None and profile.encrypts(packet.cn):
         cp = encrypt_cp(cp, profile.sm4_key)

@@ -24,7 +24,9 @@ same events:
    HJ 212-2017 §6.3 (hj212-2017.md §1, ⚠).
 4. After a bad frame the search for the next ``##`` resumes one byte after
    the bad ``##``, so a packet whose length was corrupted does not take the
-   following packet with it.
+   following packet with it. A frame that holds a whole other frame within
+   its declared length is bad: its length was corrupted upwards, and
+   waiting for the declared bytes would stall the connection.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class FrameDecoder:
     Examples
     --------
     >>> decoder = FrameDecoder()
-    >>> decoder.feed(b"##0010CN=2011;CP")
+    >>> decoder.feed(b"##0015CN=2011;CP")
     []
     >>> [e.segment for e in decoder.feed(b"=&&&&1234\\r\\n")]
     [b'CN=2011;CP=&&&&']
@@ -164,6 +166,8 @@ def frame_at(
     if length > max_length:
         return _error("too_large", f"data segment of {length} > {max_length}", buffer, start)
     body = start + 6
+    if _holds_a_frame(buffer, body, length):
+        return _error("length", f"a packet starts inside the {length} declared", buffer, start)
     if len(buffer) < body + length + 4:
         return _need_more(buffer, start, final)
     frame = _frame(buffer, start, body, length, in_chars=False)
@@ -183,6 +187,26 @@ def frame_at(
     )
 
 
+def _holds_a_frame(buffer: bytes | bytearray, body: int, length: int) -> bool:
+    """Whether a whole frame lies inside the declared extent of this one.
+
+    A length corrupted upwards would otherwise hold back the packets that
+    follow until the declared bytes arrive, and a device waiting for its
+    9014 may never send them. Checking this before the outer frame is
+    accepted keeps the decision independent of how reads are split.
+    """
+    end = min(len(buffer), body + length + 4)
+    inner = buffer.find(_START, body, end)
+    while inner >= 0:
+        digits = bytes(buffer[inner + 2 : inner + 6])
+        if len(digits) == 4 and digits.isdigit():
+            inner_end = inner + 6 + int(digits) + 4
+            if inner_end <= end and _frame(buffer, inner, inner + 6, int(digits), in_chars=False):
+                return True
+        inner = buffer.find(_START, inner + 1, end)
+    return False
+
+
 def _frame(
     buffer: bytes | bytearray, start: int, body: int, length: int, *, in_chars: bool
 ) -> Frame | None:
@@ -192,10 +216,9 @@ def _frame(
         return None
     segment = bytes(buffer[body:end])
     crc = int(field, 16)
-    if length < 2 or not segment.endswith(b"&&"):
-        # Framing without the "&&" anchor is trusted only if the CRC agrees.
-        if crc16(segment) != crc:
-            return None
+    # Framing without the "&&" anchor is trusted only if the CRC agrees.
+    if (length < 2 or not segment.endswith(b"&&")) and crc16(segment) != crc:
+        return None
     return Frame(segment, crc, bytes(buffer[start : end + 4]), in_chars)
 
 
@@ -218,6 +241,8 @@ def _need_more(buffer: bytes | bytearray, start: int, final: bool) -> tuple[Even
     return _error("truncated", "stream ended inside a frame", buffer, start)
 
 
-def _error(kind: ErrorKind, message: str, buffer: bytes | bytearray, start: int) -> tuple[Event, int]:
+def _error(
+    kind: ErrorKind, message: str, buffer: bytes | bytearray, start: int
+) -> tuple[Event, int]:
     raw = bytes(buffer[start : start + _RAW_LIMIT])
     return PacketError(kind, message, raw=raw), start + 1
