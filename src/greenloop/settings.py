@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "axes",
     "greenloop.audit",
     "greenloop.org",
+    "greenloop.cases",
+    "greenloop.monitoring",
     "greenloop.web",
 ]
 

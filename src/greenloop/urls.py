@@ -14,6 +14,8 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("greenloop.org.urls")),
+    path("cases/", include("greenloop.cases.urls")),
+    path("monitoring/", include("greenloop.monitoring.urls")),
     path("public/", include("greenloop.org.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

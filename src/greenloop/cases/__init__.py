@@ -1,0 +1,1 @@
+"""The closed loop: one case engine for every problem."""

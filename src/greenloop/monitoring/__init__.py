@@ -1,0 +1,1 @@
+"""Monitoring: device registry, ingestion store, latest values, alerts."""
