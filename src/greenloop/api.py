@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.errors import AuthenticationError
@@ -59,17 +60,17 @@ api = NinjaAPI(
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "对象不存在或不在您的管辖范围内"}, status=404)
+    return api.create_response(request, {"detail": _("对象不存在或不在您的管辖范围内")}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "没有执行此操作的权限"}, status=403)
+    return api.create_response(request, {"detail": _("没有执行此操作的权限")}, status=403)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+    return api.create_response(request, {"detail": _("未登录或令牌无效")}, status=401)
 
 
 def _register_routers() -> None:

@@ -51,7 +51,7 @@ def test_openapi_schema_and_docs_are_served(city, client):
     assert client.get("/api/v1/docs").status_code == 200
 
 
-def test_session_api_calls_that_change_state_need_csrf(city):
+def test_forms_that_change_state_are_refused_without_the_csrf_token(city):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)

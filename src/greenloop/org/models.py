@@ -15,28 +15,30 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from greenloop.org.roles import Role
+from greenloop.org.roles import Role, translated_choices
 
-DIVISION_CODE = RegexValidator(r"^\d{12}$", "统计用区划代码必须是12位数字")
+DIVISION_CODE = RegexValidator(r"^\d{12}$", _("统计用区划代码必须是12位数字"))
 
 
 class RegionLevel(models.IntegerChoices):
-    CITY = 1, "市级"
-    COUNTY = 2, "县级"
-    TOWNSHIP = 3, "乡级"
-    VILLAGE = 4, "村级"
+    CITY = 1, gettext_noop("市级")
+    COUNTY = 2, gettext_noop("县级")
+    TOWNSHIP = 3, gettext_noop("乡级")
+    VILLAGE = 4, gettext_noop("村级")
 
 
 class RegionKind(models.TextChoices):
-    CITY = "CITY", "市"
-    DISTRICT = "DISTRICT", "市辖区"
-    COUNTY = "COUNTY", "县"
-    ZONE = "ZONE", "开发区"
-    TOWNSHIP = "TOWNSHIP", "乡镇"
-    STREET = "STREET", "街道"
-    VILLAGE = "VILLAGE", "行政村"
-    COMMUNITY = "COMMUNITY", "社区"
+    CITY = "CITY", gettext_noop("市")
+    DISTRICT = "DISTRICT", gettext_noop("市辖区")
+    COUNTY = "COUNTY", gettext_noop("县")
+    ZONE = "ZONE", gettext_noop("开发区")
+    TOWNSHIP = "TOWNSHIP", gettext_noop("乡镇")
+    STREET = "STREET", gettext_noop("街道")
+    VILLAGE = "VILLAGE", gettext_noop("行政村")
+    COMMUNITY = "COMMUNITY", gettext_noop("社区")
 
 
 KIND_LEVEL: dict[str, int] = {
@@ -66,26 +68,26 @@ class ScopedQuerySet(models.QuerySet[Any]):
 
 
 class Region(models.Model):
-    code = models.CharField("区划代码", max_length=12, unique=True, validators=[DIVISION_CODE])
-    name = models.CharField("名称", max_length=60)
-    kind = models.CharField("类型", max_length=12, choices=RegionKind.choices)
-    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices)
+    code = models.CharField(_("区划代码"), max_length=12, unique=True, validators=[DIVISION_CODE])
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(_("类型"), max_length=12, choices=translated_choices(RegionKind))
+    level = models.PositiveSmallIntegerField(_("层级"), choices=translated_choices(RegionLevel))
     parent = models.ForeignKey(
-        "self", verbose_name="上级区划", null=True, blank=True,
+        "self", verbose_name=_("上级区划"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="children",
     )
     # Codes from the root down to this region, each followed by "/": subtree
     # queries become one indexed prefix match on every database.
     path = models.CharField(max_length=80, db_index=True, editable=False)
-    boundary = models.JSONField("边界(GeoJSON)", null=True, blank=True)
+    boundary = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
     center_lon = models.FloatField(null=True, blank=True)
     center_lat = models.FloatField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "行政区划"
-        verbose_name_plural = "行政区划"
+        verbose_name = _("行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
         ]
@@ -113,33 +115,33 @@ class Region(models.Model):
 
 
 class UnitKind(models.TextChoices):
-    COMMITTEE_OFFICE = "COMMITTEE_OFFICE", "生态环境保护委员会办公室"
-    PARTY_COMMITTEE = "PARTY_COMMITTEE", "党委"
-    GOVERNMENT = "GOVERNMENT", "人民政府"
-    DEPARTMENT = "DEPARTMENT", "职能部门"
-    TOWNSHIP_BODY = "TOWNSHIP_BODY", "乡镇（街道）党委政府"
-    VILLAGE_BODY = "VILLAGE_BODY", "村（社区）两委"
-    WORKING_GROUP = "WORKING_GROUP", "工作组"
+    COMMITTEE_OFFICE = "COMMITTEE_OFFICE", gettext_noop("生态环境保护委员会办公室")
+    PARTY_COMMITTEE = "PARTY_COMMITTEE", gettext_noop("党委")
+    GOVERNMENT = "GOVERNMENT", gettext_noop("人民政府")
+    DEPARTMENT = "DEPARTMENT", gettext_noop("职能部门")
+    TOWNSHIP_BODY = "TOWNSHIP_BODY", gettext_noop("乡镇（街道）党委政府")
+    VILLAGE_BODY = "VILLAGE_BODY", gettext_noop("村（社区）两委")
+    WORKING_GROUP = "WORKING_GROUP", gettext_noop("工作组")
 
 
 class Unit(models.Model):
-    code = models.CharField("单位编码", max_length=32, unique=True)
-    name = models.CharField("单位名称", max_length=100)
-    kind = models.CharField("单位类型", max_length=20, choices=UnitKind.choices)
-    region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="units")
+    code = models.CharField(_("单位编码"), max_length=32, unique=True)
+    name = models.CharField(_("单位名称"), max_length=100)
+    kind = models.CharField(_("单位类型"), max_length=20, choices=translated_choices(UnitKind))
+    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="units")
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True,
+        "self", verbose_name=_("上级单位"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="children",
     )
     # Territorial bodies (党委、政府、委办) answer for everything in their
     # region's subtree; a functional department only for its own world.
-    governs_territory = models.BooleanField("属地管辖", default=False)
+    governs_territory = models.BooleanField(_("属地管辖"), default=False)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "单位"
-        verbose_name_plural = "单位"
+        verbose_name = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
 
     def __str__(self) -> str:
         return self.name
@@ -151,21 +153,21 @@ class Unit(models.Model):
 
 
 class Person(models.Model):
-    name = models.CharField("姓名", max_length=40)
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="people")
-    posts = models.CharField("职务", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    name = models.CharField(_("姓名"), max_length=40)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="people")
+    posts = models.CharField(_("职务"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True,
+        settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="person",
     )
-    is_active = models.BooleanField("在岗", default=True)
+    is_active = models.BooleanField(_("在岗"), default=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "人员"
-        verbose_name_plural = "人员"
+        verbose_name = _("人员")
+        verbose_name_plural = pgettext_lazy("plural", "人员")
 
     def __str__(self) -> str:
         return f"{self.name}（{self.unit.name}）"
@@ -179,109 +181,114 @@ class Person(models.Model):
 
 class RoleGrant(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_grants")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=20, choices=translated_choices(Role))
     granted_at = models.DateTimeField(auto_now_add=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "角色授权"
-        verbose_name_plural = "角色授权"
+        verbose_name = _("角色授权")
+        verbose_name_plural = pgettext_lazy("plural", "角色授权")
         constraints = [models.UniqueConstraint(fields=["person", "role"], name="rolegrant_unique")]
 
     def __str__(self) -> str:
-        return f"{self.person.name}: {self.get_role_display()}"
+        return f"{self.person.name}: {Role(self.role).label}"
 
 
 class GridKind(models.TextChoices):
-    STANDARD = "STANDARD", "网格"
-    HOTSPOT = "HOTSPOT", "大气污染热点网格"
+    STANDARD = "STANDARD", gettext_noop("网格")
+    HOTSPOT = "HOTSPOT", gettext_noop("大气污染热点网格")
 
 
 class Grid(models.Model):
-    code = models.CharField("网格编码", max_length=32, unique=True)
-    name = models.CharField("网格名称", max_length=100)
-    level = models.PositiveSmallIntegerField("网格层级", choices=RegionLevel.choices)
-    kind = models.CharField("类型", max_length=10, choices=GridKind.choices, default=GridKind.STANDARD)
-    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="grids")
+    code = models.CharField(_("网格编码"), max_length=32, unique=True)
+    name = models.CharField(_("网格名称"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("网格层级"), choices=translated_choices(RegionLevel))
+    kind = models.CharField(_("类型"), max_length=10, choices=translated_choices(GridKind), default=GridKind.STANDARD)
+    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="grids")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    boundary = models.JSONField("边界(GeoJSON)", null=True, blank=True)
-    officers = models.ManyToManyField(Person, verbose_name="网格员", blank=True, related_name="grids")
+    boundary = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
+    officers = models.ManyToManyField(Person, verbose_name=pgettext_lazy("plural", "网格员"), blank=True, related_name="grids")
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "网格"
-        verbose_name_plural = "网格"
+        verbose_name = _("网格")
+        verbose_name_plural = pgettext_lazy("plural", "网格")
 
     def __str__(self) -> str:
         return self.name
 
 
 class ChiefSystem(models.TextChoices):
-    RIVER = "RIVER", "河长制"
-    FOREST = "FOREST", "林长制"
-    POINT = "POINT", "点位长制"
+    RIVER = "RIVER", gettext_noop("河长制")
+    FOREST = "FOREST", gettext_noop("林长制")
+    POINT = "POINT", gettext_noop("点位长制")
 
 
 class ChiefObject(models.Model):
     """What a chief answers for: a river reach, a forest area or an air
     monitoring point."""
 
-    system = models.CharField("制度", max_length=10, choices=ChiefSystem.choices)
-    code = models.CharField("编码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
-    region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+")
-    geometry = models.JSONField("位置(GeoJSON)", null=True, blank=True)
+    system = models.CharField(_("制度"), max_length=10, choices=translated_choices(ChiefSystem))
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+")
+    geometry = models.JSONField(_("位置(GeoJSON)"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "责任对象"
-        verbose_name_plural = "责任对象"
+        verbose_name = _("责任对象")
+        verbose_name_plural = pgettext_lazy("plural", "责任对象")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Chief(models.Model):
-    person = models.ForeignKey(Person, verbose_name="责任人", on_delete=models.PROTECT, related_name="chief_posts")
-    obj = models.ForeignKey(ChiefObject, verbose_name="责任对象", on_delete=models.CASCADE, related_name="chiefs")
-    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices)
+    person = models.ForeignKey(Person, verbose_name=_("责任人"), on_delete=models.PROTECT, related_name="chief_posts")
+    obj = models.ForeignKey(ChiefObject, verbose_name=_("责任对象"), on_delete=models.CASCADE, related_name="chiefs")
+    level = models.PositiveSmallIntegerField(_("层级"), choices=translated_choices(RegionLevel))
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "河长/林长/点位长"
-        verbose_name_plural = "河长/林长/点位长"
+        verbose_name = _("河长/林长/点位长")
+        verbose_name_plural = pgettext_lazy("plural", "河长/林长/点位长")
         constraints = [models.UniqueConstraint(fields=["person", "obj"], name="chief_unique")]
 
     def __str__(self) -> str:
-        return f"{self.obj.name} {self.get_level_display()}{self.obj.get_system_display()[:-1]}：{self.person.name}"
+        # The plain (untranslated) labels: __str__ names the object in the
+        # admin's and the audit log's records, whatever the reader's language.
+        level = RegionLevel(self.level).label
+        return f"{self.obj.name} {level}{ChiefSystem(self.obj.system).label[:-1]}：{self.person.name}"
 
     @property
     def title(self) -> str:
-        return {ChiefSystem.RIVER: "河长", ChiefSystem.FOREST: "林长", ChiefSystem.POINT: "点位长"}[
-            ChiefSystem(self.obj.system)
-        ]
+        return {
+            ChiefSystem.RIVER: gettext("河长"),
+            ChiefSystem.FOREST: gettext("林长"),
+            ChiefSystem.POINT: gettext("点位长"),
+        }[ChiefSystem(self.obj.system)]
 
 
 class BaobaoAssignment(models.Model):
     """包保: a leader answers for a unit and visits it at least monthly."""
 
-    leader = models.ForeignKey(Person, verbose_name="包保领导", on_delete=models.PROTECT, related_name="baobao")
-    unit = models.ForeignKey(Unit, verbose_name="包保单位", on_delete=models.PROTECT, related_name="baobao")
-    start_date = models.DateField("开始日期")
-    end_date = models.DateField("结束日期", null=True, blank=True)
+    leader = models.ForeignKey(Person, verbose_name=_("包保领导"), on_delete=models.PROTECT, related_name="baobao")
+    unit = models.ForeignKey(Unit, verbose_name=_("包保单位"), on_delete=models.PROTECT, related_name="baobao")
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "包保关系"
-        verbose_name_plural = "包保关系"
+        verbose_name = _("包保关系")
+        verbose_name_plural = pgettext_lazy("plural", "包保关系")
 
     def __str__(self) -> str:
         return f"{self.leader.name} 包保 {self.unit.name}"
@@ -289,64 +296,64 @@ class BaobaoAssignment(models.Model):
 
 class BaobaoVisit(models.Model):
     assignment = models.ForeignKey(BaobaoAssignment, on_delete=models.PROTECT, related_name="visits")
-    visit_date = models.DateField("走访日期")
-    checked = models.TextField("检查内容")
-    clues = models.TextField("移交问题线索", blank=True)
+    visit_date = models.DateField(_("走访日期"))
+    checked = models.TextField(_("检查内容"))
+    clues = models.TextField(_("移交问题线索"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "包保走访记录"
-        verbose_name_plural = "包保走访记录"
+        verbose_name = _("包保走访记录")
+        verbose_name_plural = pgettext_lazy("plural", "包保走访记录")
 
     def __str__(self) -> str:
         return f"{self.assignment} {self.visit_date}"
 
 
 class DutyCategory(models.TextChoices):
-    LEADERSHIP = "LEADERSHIP", "领导责任"
-    AIR = "AIR", "大气污染防治"
-    WATER = "WATER", "水污染防治"
-    SOIL = "SOIL", "土壤污染防治"
-    WASTE = "WASTE", "固体废物污染防治"
-    ECOLOGY = "ECOLOGY", "生态保护与修复"
-    SUPERVISION = "SUPERVISION", "监督管理"
-    INSPECTION = "INSPECTION", "督察整改"
+    LEADERSHIP = "LEADERSHIP", gettext_noop("领导责任")
+    AIR = "AIR", gettext_noop("大气污染防治")
+    WATER = "WATER", gettext_noop("水污染防治")
+    SOIL = "SOIL", gettext_noop("土壤污染防治")
+    WASTE = "WASTE", gettext_noop("固体废物污染防治")
+    ECOLOGY = "ECOLOGY", gettext_noop("生态保护与修复")
+    SUPERVISION = "SUPERVISION", gettext_noop("监督管理")
+    INSPECTION = "INSPECTION", gettext_noop("督察整改")
 
 
 class DutyTemplate(models.Model):
     """A duty every unit of one level and kind carries; generates lists."""
 
-    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices)
-    unit_kind = models.CharField("单位类型", max_length=20, choices=UnitKind.choices)
-    category = models.CharField("责任类别", max_length=12, choices=DutyCategory.choices)
-    text = models.TextField("责任内容")
-    legal_basis = models.CharField("依据", max_length=300, blank=True)
-    order = models.PositiveIntegerField("序号", default=0)
+    level = models.PositiveSmallIntegerField(_("层级"), choices=translated_choices(RegionLevel))
+    unit_kind = models.CharField(_("单位类型"), max_length=20, choices=translated_choices(UnitKind))
+    category = models.CharField(_("责任类别"), max_length=12, choices=translated_choices(DutyCategory))
+    text = models.TextField(_("责任内容"))
+    legal_basis = models.CharField(_("依据"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(_("序号"), default=0)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "责任清单模板条目"
-        verbose_name_plural = "责任清单模板"
+        verbose_name = _("责任清单模板条目")
+        verbose_name_plural = _("责任清单模板")
 
     def __str__(self) -> str:
         return self.text[:30]
 
 
 class ListStatus(models.TextChoices):
-    DRAFT = "DRAFT", "草稿"
-    PUBLISHED = "PUBLISHED", "已发布"
-    SUPERSEDED = "SUPERSEDED", "已被新版本替代"
+    DRAFT = "DRAFT", gettext_noop("草稿")
+    PUBLISHED = "PUBLISHED", gettext_noop("已发布")
+    SUPERSEDED = "SUPERSEDED", gettext_noop("已被新版本替代")
 
 
 class ResponsibilityList(models.Model):
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="duty_lists")
-    version = models.PositiveIntegerField("版本", default=1)
-    status = models.CharField("状态", max_length=12, choices=ListStatus.choices, default=ListStatus.DRAFT)
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="duty_lists")
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status = models.CharField(_("状态"), max_length=12, choices=translated_choices(ListStatus), default=ListStatus.DRAFT)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -354,8 +361,8 @@ class ResponsibilityList(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "责任清单"
-        verbose_name_plural = "责任清单"
+        verbose_name = _("责任清单")
+        verbose_name_plural = pgettext_lazy("plural", "责任清单")
         constraints = [
             models.UniqueConstraint(fields=["unit", "version"], name="dutylist_unit_version"),
             # At most one draft per unit: edits always land in the same place.
@@ -370,16 +377,16 @@ class ResponsibilityList(models.Model):
 
 class Duty(models.Model):
     rlist = models.ForeignKey(ResponsibilityList, on_delete=models.CASCADE, related_name="duties")
-    category = models.CharField("责任类别", max_length=12, choices=DutyCategory.choices)
-    text = models.TextField("责任内容")
-    legal_basis = models.CharField("依据", max_length=300, blank=True)
-    order = models.PositiveIntegerField("序号", default=0)
+    category = models.CharField(_("责任类别"), max_length=12, choices=translated_choices(DutyCategory))
+    text = models.TextField(_("责任内容"))
+    legal_basis = models.CharField(_("依据"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(_("序号"), default=0)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "责任条目"
-        verbose_name_plural = "责任条目"
+        verbose_name = _("责任条目")
+        verbose_name_plural = pgettext_lazy("plural", "责任条目")
 
     def __str__(self) -> str:
         return self.text[:30]
@@ -389,7 +396,7 @@ class ApiToken(models.Model):
     """A bearer token for API clients. Only a hash is stored."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField("名称", max_length=60)
+    name = models.CharField(_("名称"), max_length=60)
     prefix = models.CharField(max_length=8, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -397,8 +404,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "API令牌"
-        verbose_name_plural = "API令牌"
+        verbose_name = _("API令牌")
+        verbose_name_plural = pgettext_lazy("plural", "API令牌")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

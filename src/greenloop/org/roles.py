@@ -7,21 +7,37 @@ in :mod:`greenloop.org.access`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+
+def translated_choices(choices: type[models.Choices]) -> list[tuple[Any, Any]]:
+    """``choices.choices`` with each label translated when it is shown.
+
+    The labels of the choice enums stay plain Chinese strings, only marked
+    for ``makemessages`` with ``gettext_noop``: the Excel import matches and
+    joins them (``org/importing/schema.py``) and must not depend on the
+    language of whoever happens to be active. Model fields and pages use
+    this lazily translated copy instead.
+    """
+    return [(value, _(label)) for value, label in choices.choices]
 
 
 class Role(models.TextChoices):
-    DISPATCHER = "DISPATCHER", "调度员"
-    UNIT_HANDLER = "UNIT_HANDLER", "单位经办人"
-    UNIT_LEADER = "UNIT_LEADER", "单位负责人"
-    ACCEPTANCE = "ACCEPTANCE", "验收组成员"
-    RECHECK = "RECHECK", "复核组成员"
-    LEADER = "LEADER", "领导"
-    GRID_OFFICER = "GRID_OFFICER", "网格员"
-    ENFORCEMENT = "ENFORCEMENT", "执法人员"
-    SYSADMIN = "SYSADMIN", "系统管理员"
-    SECADMIN = "SECADMIN", "安全管理员"
-    AUDITOR = "AUDITOR", "安全审计员"
+    DISPATCHER = "DISPATCHER", gettext_noop("调度员")
+    UNIT_HANDLER = "UNIT_HANDLER", gettext_noop("单位经办人")
+    UNIT_LEADER = "UNIT_LEADER", gettext_noop("单位负责人")
+    ACCEPTANCE = "ACCEPTANCE", gettext_noop("验收组成员")
+    RECHECK = "RECHECK", gettext_noop("复核组成员")
+    LEADER = "LEADER", gettext_noop("领导")
+    GRID_OFFICER = "GRID_OFFICER", gettext_noop("网格员")
+    ENFORCEMENT = "ENFORCEMENT", gettext_noop("执法人员")
+    SYSADMIN = "SYSADMIN", gettext_noop("系统管理员")
+    SECADMIN = "SECADMIN", gettext_noop("安全管理员")
+    AUDITOR = "AUDITOR", gettext_noop("安全审计员")
 
 
 # 三员分立: one person holds at most one of these.

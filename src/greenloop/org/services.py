@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from greenloop.audit.log import record
 from greenloop.org.access import forget_scope
@@ -47,7 +48,10 @@ def grant_role(*, person: Person, role: str, by: Any = None) -> RoleGrant:
     held = set(person.role_grants.values_list("role", flat=True))
     if role in SEPARATED_ADMIN_ROLES and held & (SEPARATED_ADMIN_ROLES - {role}):
         clash = Role((held & SEPARATED_ADMIN_ROLES).pop()).label
-        raise UnableToGrantRole(f"三员分立：{person.name}已是{clash}，不能再授予{Role(role).label}")
+        raise UnableToGrantRole(
+            _("三员分立：%(person)s已是%(held)s，不能再授予%(role)s")
+            % {"person": person.name, "held": _(clash), "role": _(Role(role).label)}
+        )
     grant, created = RoleGrant.objects.get_or_create(person=person, role=role, defaults={"granted_by": by})
     if created:
         record("greenloop.org.role.granted", actor=by, target=str(person), data={"role": role})
@@ -110,7 +114,7 @@ def published_list(*, unit: Unit) -> ResponsibilityList | None:
 
 def _editable(rlist: ResponsibilityList) -> None:
     if rlist.status != ListStatus.DRAFT:
-        raise UnableToEditDuties("已发布的责任清单不能直接修改，请在新版本草稿中修改")
+        raise UnableToEditDuties(_("已发布的责任清单不能直接修改，请在新版本草稿中修改"))
 
 
 def add_duty(*, rlist: ResponsibilityList, category: str, text: str, legal_basis: str = "") -> Duty:
@@ -135,7 +139,7 @@ def remove_duty(*, duty: Duty) -> None:
 def publish_list(*, rlist: ResponsibilityList, by: Any, now: dt.datetime) -> ResponsibilityList:
     _editable(rlist)
     if not rlist.duties.exists():
-        raise UnableToEditDuties("责任清单没有任何条目，不能发布")
+        raise UnableToEditDuties(_("责任清单没有任何条目，不能发布"))
     ResponsibilityList.objects.filter(unit=rlist.unit, status=ListStatus.PUBLISHED).update(
         status=ListStatus.SUPERSEDED
     )

@@ -14,6 +14,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from greenloop.audit.log import record
@@ -23,14 +25,14 @@ from greenloop.org.models import ApiToken, Grid, Person, Region, Unit
 from greenloop.org.roles import Perm, Role
 
 DEMO_ACCOUNTS = [
-    ("dispatcher", "市生态委办调度员"),
-    ("county", "县级经办人（铁西区）"),
-    ("department", "部门经办人（市住建局）"),
-    ("acceptance", "区验收组成员"),
-    ("leader", "市级领导"),
-    ("sysadmin", "系统管理员"),
-    ("secadmin", "安全管理员"),
-    ("auditor", "安全审计员"),
+    ("dispatcher", _("市生态委办调度员")),
+    ("county", _("县级经办人（铁西区）")),
+    ("department", _("部门经办人（市住建局）")),
+    ("acceptance", _("区验收组成员")),
+    ("leader", _("市级领导")),
+    ("sysadmin", _("系统管理员")),
+    ("secadmin", _("安全管理员")),
+    ("auditor", _("安全审计员")),
 ]
 DEMO_PASSWORD = "GreenLoop-2026!"
 
@@ -58,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     person = Person.objects.select_related("unit__region").filter(user=request.user).first()
     ctx: dict[str, Any] = {
         "person": person,
-        "roles": [Role(r).label for r in sorted(scope.roles)],
+        "roles": [gettext(Role(r).label) for r in sorted(scope.roles)],
         "can_view_org": scope.has(Perm.VIEW_ORG),
         "can_read_audit": scope.has(Perm.READ_AUDIT),
         "can_manage": scope.has(Perm.MANAGE_ORG),
@@ -98,7 +100,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "issue":
-            name = (request.POST.get("name") or "").strip()[:60] or "API客户端"
+            name = (request.POST.get("name") or "").strip()[:60] or gettext("API客户端")
             token, new_token = ApiToken.issue(user=request.user, name=name)
             record("greenloop.api.token.issued", actor=request.user, target=str(token))
         elif action == "revoke":
@@ -107,7 +109,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 token.revoked_at = timezone.now()
                 token.save(update_fields=["revoked_at"])
                 record("greenloop.api.token.revoked", actor=request.user, target=str(token))
-                messages.success(request, "令牌已吊销")
+                messages.success(request, gettext("令牌已吊销"))
             return redirect("api_tokens")
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     return render(request, "web/api_tokens.html", {"tokens": tokens, "new_token": new_token})
@@ -134,15 +136,22 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"title": "无权访问", "message": "您的角色没有执行此操作的权限。"}, status=403)
+    return render(
+        request, "web/error.html",
+        {"title": gettext("无权访问"), "message": gettext("您的角色没有执行此操作的权限。")}, status=403,
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(
         request, "web/error.html",
-        {"title": "页面不存在", "message": "您访问的对象不存在，或不在您的管辖范围内。"}, status=404,
+        {"title": gettext("页面不存在"), "message": gettext("您访问的对象不存在，或不在您的管辖范围内。")},
+        status=404,
     )
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"title": "请求过于频繁", "message": "请稍后再试。"}, status=429)
+    return render(
+        request, "web/error.html",
+        {"title": gettext("请求过于频繁"), "message": gettext("请稍后再试。")}, status=429,
+    )

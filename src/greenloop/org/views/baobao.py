@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from greenloop.org import services
@@ -112,7 +113,10 @@ def baobao_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = VisitForm(request.POST, assignment=assignment, today=today)
         if form.is_valid():
             services.log_visit(assignment=assignment, by=request.user, **form.cleaned_data)
-            messages.success(request, f"已记录 {form.cleaned_data['visit_date']:%Y-%m-%d} 的走访")
+            messages.success(
+                request,
+                _("已记录 %(date)s 的走访") % {"date": f"{form.cleaned_data['visit_date']:%Y-%m-%d}"},
+            )
             return redirect("org:baobao_detail", pk=assignment.pk)
         return _detail(request, assignment, today, form)
     assignment = get_for_user(request.user, source, pk=pk)

@@ -15,6 +15,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from greenloop.org import services
 from greenloop.org.access import can, get_for_user, get_scope, require_perm
@@ -30,7 +32,7 @@ from greenloop.org.models import (
     Unit,
     UnitKind,
 )
-from greenloop.org.roles import Perm, Role
+from greenloop.org.roles import Perm, Role, translated_choices
 
 
 def _page(request: HttpRequest, qs: Any, per_page: int = 50) -> Any:
@@ -73,7 +75,7 @@ def units(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     if kind:
         qs = qs.filter(kind=kind)
-    return render(request, "org/units.html", {"page": _page(request, qs), "q": q, "kind": kind, "kinds": UnitKind.choices})
+    return render(request, "org/units.html", {"page": _page(request, qs), "q": q, "kind": kind, "kinds": translated_choices(UnitKind)})
 
 
 @login_required
@@ -114,7 +116,7 @@ def people(request: HttpRequest) -> HttpResponse:
     page = _page(request, qs)
     scope = get_scope(request.user)
     return render(request, "org/people.html", {
-        "page": page, "q": q, "role": role, "roles": Role.choices,
+        "page": page, "q": q, "role": role, "roles": translated_choices(Role),
         "show_phone": scope.has(Perm.VIEW_PHONE), "my_person_id": scope.person_id,
     })
 
@@ -128,22 +130,22 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         require_perm(request.user, Perm.GRANT_ROLES)
         role = request.POST.get("role", "")
         if role not in Role.values:
-            messages.error(request, "未知角色")
+            messages.error(request, _("未知角色"))
         elif request.POST.get("action") == "revoke":
             services.revoke_role(person=obj, role=role, by=request.user)
-            messages.success(request, f"已撤销角色：{Role(role).label}")
+            messages.success(request, _("已撤销角色：%(role)s") % {"role": _(Role(role).label)})
         else:
             try:
                 services.grant_role(person=obj, role=role, by=request.user)
-                messages.success(request, f"已授予角色：{Role(role).label}")
+                messages.success(request, _("已授予角色：%(role)s") % {"role": _(Role(role).label)})
             except services.UnableToGrantRole as exc:
                 messages.error(request, str(exc))
         return redirect("org:person", pk=obj.pk)
     held = set(obj.role_grants.values_list("role", flat=True))
     return render(request, "org/person.html", {
         "person": obj,
-        "held": [(r, Role(r).label) for r in sorted(held)],
-        "grantable": [(v, lbl) for v, lbl in Role.choices if v not in held],
+        "held": [(r, _(Role(r).label)) for r in sorted(held)],
+        "grantable": [(v, lbl) for v, lbl in translated_choices(Role) if v not in held],
         "can_grant": can_grant,
         "show_phone": can(request.user, "view_phone", obj),
         "grids": obj.grids.all().order_by("code")[:50],
@@ -159,7 +161,7 @@ def grid_map(request: HttpRequest) -> HttpResponse:
     return render(request, "org/grid_map.html", {
         "tile_url": settings.GREENLOOP_TILE_URL,
         "tile_attribution": settings.GREENLOOP_TILE_ATTRIBUTION,
-        "levels": [(v, lbl, counts.get(v, 0)) for v, lbl in RegionLevel.choices],
+        "levels": [(v, lbl, counts.get(v, 0)) for v, lbl in translated_choices(RegionLevel)],
         "hotspots": visible.filter(kind=GridKind.HOTSPOT).count(),
     })
 
@@ -179,13 +181,14 @@ def grid_geojson(request: HttpRequest) -> JsonResponse:
     else:
         qs = qs.filter(level=level, kind=GridKind.STANDARD)
     features = []
+    separator = pgettext("separator between names in a list", "、")
     for g in qs.select_related("region").prefetch_related("officers").order_by("code")[:3000]:
         features.append({
             "type": "Feature",
             "geometry": g.boundary.get("geometry", g.boundary) if isinstance(g.boundary, dict) else g.boundary,
             "properties": {
                 "code": g.code, "name": g.name, "level": g.get_level_display(), "kind": g.kind,
-                "region": g.region.name, "officers": "、".join(p.name for p in g.officers.all()),
+                "region": g.region.name, "officers": separator.join(p.name for p in g.officers.all()),
             },
         })
     return JsonResponse({"type": "FeatureCollection", "features": features})
@@ -198,4 +201,4 @@ def chiefs(request: HttpRequest) -> HttpResponse:
     qs = Chief.objects.visible_to(request.user).select_related("person__unit", "obj__region").order_by("obj__system", "obj__code", "level")
     if system:
         qs = qs.filter(obj__system=system)
-    return render(request, "org/chiefs.html", {"page": _page(request, qs), "system": system, "systems": ChiefSystem.choices})
+    return render(request, "org/chiefs.html", {"page": _page(request, qs), "system": system, "systems": translated_choices(ChiefSystem)})

@@ -27,6 +27,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh, reswap, retarget
@@ -50,7 +52,7 @@ from greenloop.org.models import (
     Unit,
     UnitKind,
 )
-from greenloop.org.roles import Perm
+from greenloop.org.roles import Perm, translated_choices
 
 EDITOR = "org/duty_edit.html"
 
@@ -259,7 +261,9 @@ def duty_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if _draft_of(unit) is None:
         draft = _current_draft(unit)
         messages.success(
-            request, f"已创建第{draft.version}版草稿；发布之前，公开页面仍显示当前发布的版本"
+            request,
+            _("已创建第%(version)s版草稿；发布之前，公开页面仍显示当前发布的版本")
+            % {"version": draft.version},
         )
     return redirect("org:duty_edit", pk=unit.pk)
 
@@ -281,14 +285,16 @@ def duty_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except services.UnableToEditDuties as exc:
         return _refuse(request, unit, str(exc))
     if not had_draft:
-        messages.success(request, f"已创建第{draft.version}版草稿并添加条目")
+        messages.success(
+            request, _("已创建第%(version)s版草稿并添加条目") % {"version": draft.version}
+        )
         if request.htmx:
             # The page around the table changes too (state, publish button).
             return HttpResponseClientRefresh()
         return redirect("org:duty_edit", pk=unit.pk)
     if request.htmx:
         return _table(request, unit, draft, fresh_form=True)
-    messages.success(request, "已添加条目")
+    messages.success(request, _("已添加条目"))
     return redirect("org:duty_edit", pk=unit.pk)
 
 
@@ -312,7 +318,7 @@ def duty_change(request: HtmxHttpRequest, pk: int, duty_pk: int) -> HttpResponse
     duty = _duty_for(request, unit, duty_pk)
     if request.method == "GET":
         if duty.rlist.status != ListStatus.DRAFT:
-            return _refuse(request, unit, "该条目属于已发布的版本，不能直接修改，请先新建草稿")
+            return _refuse(request, unit, _("该条目属于已发布的版本，不能直接修改，请先新建草稿"))
         if not request.htmx:
             url = reverse("org:duty_edit", args=[unit.pk])
             return redirect(f"{url}?edit={duty.pk}#duty-{duty.pk}")
@@ -331,7 +337,7 @@ def duty_change(request: HtmxHttpRequest, pk: int, duty_pk: int) -> HttpResponse
         return _refuse(request, unit, str(exc))
     if request.htmx:
         return _row(request, unit, duty, "row")
-    messages.success(request, "已保存修改")
+    messages.success(request, _("已保存修改"))
     return redirect("org:duty_edit", pk=unit.pk)
 
 
@@ -346,7 +352,7 @@ def duty_remove(request: HtmxHttpRequest, pk: int, duty_pk: int) -> HttpResponse
         return _refuse(request, unit, str(exc))
     if request.htmx:
         return _table(request, unit, duty.rlist)
-    messages.success(request, "已删除条目")
+    messages.success(request, _("已删除条目"))
     return redirect("org:duty_edit", pk=unit.pk)
 
 
@@ -356,14 +362,17 @@ def duty_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     unit = _unit_for(request, pk, action="publish_duties")
     draft = _draft_of(unit)
     if draft is None:
-        messages.error(request, "没有待发布的草稿")
+        messages.error(request, _("没有待发布的草稿"))
     else:
         try:
             services.publish_list(rlist=draft, by=request.user, now=timezone.now())
         except services.UnableToEditDuties as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"已发布第{draft.version}版责任清单，公开页面已同步更新")
+            messages.success(
+                request,
+                _("已发布第%(version)s版责任清单，公开页面已同步更新") % {"version": draft.version},
+            )
     if can(request.user, "edit_duties", unit):
         url = reverse("org:duty_edit", args=[unit.pk])
     else:
@@ -433,11 +442,11 @@ def _templates_page(request: HtmxHttpRequest, *, status: int = 200, **extra: Any
         .values("region__level", "kind")
         .annotate(total=Count("pk"), unlisted=Count("pk", filter=Q(has_list=False)))
     }
-    kinds = dict(UnitKind.choices)
+    kinds = dict(translated_choices(UnitKind))
     groups = [
         {
             "level": level,
-            "level_label": RegionLevel(level).label,
+            "level_label": _(RegionLevel(level).label),
             "unit_kind": kind,
             "kind_label": kinds.get(kind, kind),
             "templates": per_group.get((level, kind), 0),
@@ -462,7 +471,7 @@ def _templates_page(request: HtmxHttpRequest, *, status: int = 200, **extra: Any
         ctx.update(
             {
                 "group": group,
-                "level_label": RegionLevel(level).label,
+                "level_label": _(RegionLevel(level).label),
                 "kind_label": kinds.get(unit_kind, unit_kind),
                 "entries": entries.filter(level=level, unit_kind=unit_kind).order_by("order", "pk"),
                 "add_form": DutyTemplateForm(),
@@ -512,7 +521,7 @@ def duty_template_add(request: HtmxHttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.EDIT_DUTY_TEMPLATES)
     group = _group_from(request.POST)
     if group is None:
-        messages.error(request, "请先选择层级和单位类型")
+        messages.error(request, _("请先选择层级和单位类型"))
         return redirect("org:duty_templates")
     form = DutyTemplateForm(request.POST)
     if not form.is_valid():
@@ -521,7 +530,7 @@ def duty_template_add(request: HtmxHttpRequest) -> HttpResponse:
     services.add_duty_template(
         level=level, unit_kind=unit_kind, by=request.user, **form.cleaned_data
     )
-    messages.success(request, "已添加模板条目")
+    messages.success(request, _("已添加模板条目"))
     return redirect(_templates_url(level, unit_kind))
 
 
@@ -539,7 +548,7 @@ def duty_template_change(request: HtmxHttpRequest, tpk: int) -> HttpResponse:
     if not form.is_valid():
         return _templates_page(request, group=group, edit_pk=str(template.pk), edit_form=form)
     services.change_duty_template(template=template, by=request.user, **form.cleaned_data)
-    messages.success(request, "已保存模板条目；已生成的清单不受影响")
+    messages.success(request, _("已保存模板条目；已生成的清单不受影响"))
     return redirect(_templates_url(*group))
 
 
@@ -549,7 +558,7 @@ def duty_template_remove(request: HtmxHttpRequest, tpk: int) -> HttpResponse:
     template = _template_for(request, tpk)
     group = (template.level, template.unit_kind)
     services.remove_duty_template(template=template, by=request.user)
-    messages.success(request, "已删除模板条目")
+    messages.success(request, _("已删除模板条目"))
     return redirect(_templates_url(*group))
 
 
@@ -560,7 +569,7 @@ def duty_templates_generate(request: HtmxHttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.EDIT_DUTY_TEMPLATES)
     form = GenerateListsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请先选择层级和单位类型")
+        messages.error(request, _("请先选择层级和单位类型"))
         return redirect("org:duty_templates")
     level, unit_kind, publish = (form.cleaned_data[k] for k in ("level", "unit_kind", "publish"))
     if publish:
@@ -568,10 +577,18 @@ def duty_templates_generate(request: HtmxHttpRequest) -> HttpResponse:
     back = _templates_url(level, unit_kind)
     outside = _out_of_reach(request, _unlisted_units(level, unit_kind))
     if outside:
-        messages.error(request, f"其中 {outside} 个单位不在您的管辖范围内，不能为其生成责任清单")
+        messages.error(
+            request,
+            ngettext(
+                "其中 %(count)s 个单位不在您的管辖范围内，不能为其生成责任清单",
+                "其中 %(count)s 个单位不在您的管辖范围内，不能为其生成责任清单",
+                outside,
+            )
+            % {"count": outside},
+        )
         return redirect(back)
     if not DutyTemplate.objects.filter(level=level, unit_kind=unit_kind).exists():
-        messages.error(request, "该层级和单位类型还没有模板条目，请先添加")
+        messages.error(request, _("该层级和单位类型还没有模板条目，请先添加"))
         return redirect(back)
 
     now = timezone.now()
@@ -582,9 +599,25 @@ def duty_templates_generate(request: HtmxHttpRequest) -> HttpResponse:
         now=now if publish else None,
     )
     if count == 0:
-        messages.info(request, "该层级和单位类型的单位都已有责任清单，没有生成新清单")
+        messages.info(request, _("该层级和单位类型的单位都已有责任清单，没有生成新清单"))
     elif publish:
-        messages.success(request, f"已为 {count} 个单位生成并发布责任清单")
+        messages.success(
+            request,
+            ngettext(
+                "已为 %(count)s 个单位生成并发布责任清单",
+                "已为 %(count)s 个单位生成并发布责任清单",
+                count,
+            )
+            % {"count": count},
+        )
     else:
-        messages.success(request, f"已为 {count} 个单位生成责任清单草稿，请逐一核对后发布")
+        messages.success(
+            request,
+            ngettext(
+                "已为 %(count)s 个单位生成责任清单草稿，请逐一核对后发布",
+                "已为 %(count)s 个单位生成责任清单草稿，请逐一核对后发布",
+                count,
+            )
+            % {"count": count},
+        )
     return redirect(back)
