@@ -18,7 +18,7 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-PASSWORD = "GreenLoop-2026!"
+PASSWORD = "GreenLoop-2026!"  # noqa: S105  (the demo password)
 
 
 def main() -> None:

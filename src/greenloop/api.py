@@ -14,8 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.security import APIKeyCookie, HttpBearer
 from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
 
 from greenloop.org.models import ApiToken
 

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
-from tests.conftest import PASSWORD
 
 from greenloop.org import services
 from greenloop.org.models import DutyCategory
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from greenloop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from greenloop.demo.city import UnableToBuildDemoCity, build_demo_city, is_empty
 from greenloop.org.models import (
     BaobaoAssignment,
@@ -24,7 +25,6 @@ from greenloop.org.models import (
     UnitKind,
 )
 from greenloop.org.roles import SEPARATED_ADMIN_ROLES, Role
-from greenloop.web.views import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ def _run_granian(host: str, port: int, workers: int) -> None:
 
 
 def _print_demo_logins(host: str, port: int) -> None:
-    from greenloop.web.views import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from greenloop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     click.echo("")
     click.echo(f"GreenLoop 演示系统：http://{host}:{port}/")

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from greenloop.demo.people import Staff
 from greenloop.org.services import create_account
-from greenloop.web.views import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+# Shown on the login page in demo mode only; never a real installation's.
+DEMO_ACCOUNTS = [
+    ("dispatcher", _("市生态委办调度员")),
+    ("county", _("县级经办人（铁西区）")),
+    ("department", _("部门经办人（市住建局）")),
+    ("acceptance", _("区验收组成员")),
+    ("leader", _("市级领导")),
+    ("sysadmin", _("系统管理员")),
+    ("secadmin", _("安全管理员")),
+    ("auditor", _("安全审计员")),
+]
+DEMO_PASSWORD = "GreenLoop-2026!"  # noqa: S105
 
 
 def create_demo_accounts(staff: Staff) -> dict[str, Any]:

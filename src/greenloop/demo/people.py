@@ -70,7 +70,7 @@ class Staff:
     townships: dict[str, TownshipStaff] = field(default_factory=dict)
     # The grid officer answering for each village (one may cover two).
     officers: dict[str, Person] = field(default_factory=dict)
-    # One person per demo account key of greenloop.web.views.DEMO_ACCOUNTS.
+    # One person per demo account key of greenloop.demo.accounts.DEMO_ACCOUNTS.
     demo: dict[str, Person] = field(default_factory=dict)
 
 

@@ -15,26 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from greenloop.audit.log import record
 from greenloop.audit.models import AuditEvent
+from greenloop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from greenloop.org.access import get_scope, has_perm, require_perm
 from greenloop.org.models import ApiToken, Grid, Person, Region, Unit
 from greenloop.org.roles import Perm, Role
-
-DEMO_ACCOUNTS = [
-    ("dispatcher", _("市生态委办调度员")),
-    ("county", _("县级经办人（铁西区）")),
-    ("department", _("部门经办人（市住建局）")),
-    ("acceptance", _("区验收组成员")),
-    ("leader", _("市级领导")),
-    ("sysadmin", _("系统管理员")),
-    ("secadmin", _("安全管理员")),
-    ("auditor", _("安全审计员")),
-]
-DEMO_PASSWORD = "GreenLoop-2026!"
 
 
 class LoginView(auth_views.LoginView):

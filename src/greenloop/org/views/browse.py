@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -157,7 +157,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 def grid_map(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.VIEW_ORG)
     visible = Grid.objects.visible_to(request.user)
-    counts = {row["level"]: row["n"] for row in visible.values("level").annotate(n=Count("pk"))}
+    counts = {row["level"]: row["n"] for row in visible.filter(kind=GridKind.STANDARD).values("level").annotate(n=Count("pk"))}
     return render(request, "org/grid_map.html", {
         "tile_url": settings.GREENLOOP_TILE_URL,
         "tile_attribution": settings.GREENLOOP_TILE_ATTRIBUTION,
