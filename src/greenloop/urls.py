@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/lockouts/", views.lockouts, name="lockouts"),
     path("audit/", views.audit_log, name="audit_log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("greenloop.org.urls")),

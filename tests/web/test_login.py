@@ -74,3 +74,35 @@ def test_pages_are_chinese_by_default_and_english_on_request(city, client):
 
     assert zh["Content-Language"] == "zh-hans"
     assert en["Content-Language"] == "en"
+
+
+def test_security_administrator_releases_a_locked_account_and_it_is_audited(city, client, login):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "county_user", "password": "wrong-password"})
+    admin = login(city.users["secadmin"])
+
+    assert "county_user" in admin.get("/accounts/lockouts/").content.decode()
+    admin.post("/accounts/lockouts/", {"username": "county_user"})
+    admin.logout()
+
+    response = client.post("/accounts/login/", {"username": "county_user", "password": PASSWORD})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="greenloop.auth.unlocked", target="county_user").exists()
+
+
+def test_only_the_security_administrator_opens_the_lockout_page(city, login):
+    assert login(city.users["sysadmin"]).get("/accounts/lockouts/").status_code == 403
+    assert login(city.users["auditor"]).get("/accounts/lockouts/").status_code == 403
+
+
+def test_a_user_changes_their_password_under_the_validators(city, login):
+    client = login(city.users["county_user"])
+
+    weak = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"})
+    strong = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "Qing-Shan-Lv-Shui-9", "new_password2": "Qing-Shan-Lv-Shui-9"})
+
+    assert weak.status_code == 200 and "errorlist" in weak.content.decode()
+    assert strong.status_code == 302
+    city.users["county_user"].refresh_from_db()
+    assert city.users["county_user"].check_password("Qing-Shan-Lv-Shui-9")
+    assert AuditEvent.objects.filter(action="greenloop.auth.password_changed").exists()

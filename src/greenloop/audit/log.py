@@ -14,6 +14,8 @@ ACTION_LABELS = {
     "greenloop.auth.login_failed": "登录失败",
     "greenloop.auth.logout": "退出登录",
     "greenloop.auth.locked_out": "账号锁定",
+    "greenloop.auth.unlocked": "解除账号锁定",
+    "greenloop.auth.password_changed": "修改密码",
     "greenloop.org.role.granted": "授予角色",
     "greenloop.org.role.revoked": "撤销角色",
     "greenloop.org.account.created": "创建账号",

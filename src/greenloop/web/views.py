@@ -143,3 +143,33 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None) -> Htt
         request, "web/error.html",
         {"title": gettext("请求过于频繁"), "message": gettext("请稍后再试。")}, status=429,
     )
+
+
+@login_required
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Locked accounts, for the security administrator to release."""
+    require_perm(request.user, Perm.GRANT_ROLES)
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+    from django.conf import settings
+
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        if username:
+            reset(username=username)
+            record("greenloop.auth.unlocked", actor=request.user, target=username)
+            messages.success(request, gettext("已解除锁定：%(username)s") % {"username": username})
+        return redirect("lockouts")
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")
+    return render(request, "web/lockouts.html", {"attempts": attempts})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = "/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        record("greenloop.auth.password_changed", actor=self.request.user)
+        messages.success(self.request, gettext("密码已修改"))
+        return response
