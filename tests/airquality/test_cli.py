@@ -124,15 +124,15 @@ def test_an_empty_file_with_a_header_prints_only_the_header(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("A,2025-05-01 10:00,-3,90,135,0.9,210,70", "第 2 行，so2 列：浓度 '-3' 不能为负数"),
-        ("A,2025-05-01 10:00,20,abc,135,0.9,210,70", "第 2 行，no2 列：浓度 'abc' 不是数值"),
-        ("A,2025-02-30 10:00,20,90,135,0.9,210,70", "第 2 行，time 列：无效的日期时间"),
+        ("A,2025-05-01 10:00,-3,90,135,0.9,210,70", "第 2 行，列“so2”：浓度 '-3' 不能为负数"),
+        ("A,2025-05-01 10:00,20,abc,135,0.9,210,70", "第 2 行，列“no2”：浓度 'abc' 不是数值"),
+        ("A,2025-02-30 10:00,20,90,135,0.9,210,70", "第 2 行，列“time”：无效的日期时间"),
         (
             "A,2025-05-01 10:30,20,90,135,0.9,210,70",
-            "第 2 行，time 列：'2025-05-01 10:30' 不是整点",
+            "第 2 行，列“time”：'2025-05-01 10:30' 不是整点",
         ),
-        ("A,2025-05-01 10:00,20,90,135,900,210,70", "第 2 行，co 列：浓度 900 mg/m³ 超过合理上限"),
-        (",2025-05-01 10:00,20,90,135,0.9,210,70", "第 2 行，station 列：站点不能为空"),
+        ("A,2025-05-01 10:00,20,90,135,900,210,70", "第 2 行，列“co”：浓度 900 mg/m³ 超过合理上限"),
+        (",2025-05-01 10:00,20,90,135,0.9,210,70", "第 2 行，列“station”：站点不能为空"),
     ],
 )
 def test_bad_values_are_named_by_line_and_column_and_nothing_is_printed(
@@ -157,7 +157,7 @@ def test_duplicated_hours_name_both_lines(tmp_path: Path) -> None:
     result = run(tmp_path, "hourly", text)
 
     assert result.exit_code == 1
-    assert "第 4 行，time 列：与第 2 行重复" in result.stderr
+    assert "第 4 行，列“time”：与第 2 行重复" in result.stderr
 
 
 def test_duplicated_days_are_refused(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_duplicated_days_are_refused(tmp_path: Path) -> None:
     result = run(tmp_path, "daily", text)
 
     assert result.exit_code == 1
-    assert "第 3 行，date 列：与第 2 行重复" in result.stderr
+    assert "第 3 行，列“date”：与第 2 行重复" in result.stderr
 
 
 def test_missing_columns_are_listed(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_a_file_of_pm_in_milligrams_is_detected_as_a_unit_error(tmp_path: Path) 
     result = run(tmp_path, "hourly", "\n".join(lines) + "\n")
 
     assert result.exit_code == 1
-    assert "pm25 列：全部 24 个值都不超过 1" in result.stderr
+    assert "列“pm25”：全部 24 个值都不超过 1" in result.stderr
 
 
 def test_every_problem_of_a_file_is_reported_in_line_order(tmp_path: Path) -> None:
@@ -250,7 +250,7 @@ def test_the_same_instant_written_two_ways_is_a_duplicated_hour(tmp_path: Path) 
     result = run(tmp_path, "hourly", text)
 
     assert result.exit_code == 1
-    assert "第 3 行，time 列：与第 2 行重复" in result.stderr
+    assert "第 3 行，列“time”：与第 2 行重复" in result.stderr
 
 
 def test_empty_hours_are_left_out_of_computed_moving_averages(tmp_path: Path) -> None:

@@ -10,11 +10,12 @@ line 2.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+
+from greenloop.lib.problems import InputProblem
 
 #: Highest plausible concentration of each column's pollutant, in the unit
 #: the command expects (µg/m³, CO mg/m³). Above it the value is taken for a
@@ -38,24 +39,6 @@ _MIN_VALUES_FOR_SCALE_CHECK = 24
 MISSING_TEXT = frozenset({"", "NA"})
 
 MAX_REPORTED = 50
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """One problem: file line (``None`` for the whole file), column, message."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"第 {self.line} 行")
-        if self.column is not None:
-            where.append(f"{self.column} 列")
-        prefix = "，".join(where)
-        return f"{prefix}：{self.message}" if prefix else self.message
 
 
 class InvalidInput(ValueError):

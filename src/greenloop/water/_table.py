@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from greenloop.lib.problems import InputProblem
 from greenloop.water._classes import WaterClass, parse_bodies, parse_classes
 from greenloop.water._rules import DEFAULT_RULES, WaterRules
 from greenloop.water._standards import STANDARDS, get_standard, standards_for_dates
@@ -43,21 +44,7 @@ _NO_DETECTION_LIMIT = ("ph", "do", "wt", "do_sat")  # values, not concentrations
 _PH_MAX = 14.0
 
 
-@dataclass(frozen=True)
-class InputError:
-    """One problem in the input, at a file line (header = 1) and column."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"第 {self.line} 行")
-        if self.column is not None:
-            where.append(f"列“{self.column}”")
-        return "，".join(where) + ("：" if where else "") + self.message
+InputError = InputProblem
 
 
 class TableError(Exception):
