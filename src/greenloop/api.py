@@ -74,9 +74,12 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from greenloop.cases.api import install as install_cases
     from greenloop.org.api import router as org_router
 
     api.add_router("/", org_router)
+    # The cases router and the JSON errors of its services' refusals.
+    install_cases(api)
 
 
 _register_routers()

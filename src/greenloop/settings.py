@@ -169,6 +169,9 @@ GREENLOOP_MAX_UPLOAD_BYTES = envint("GREENLOOP_MAX_UPLOAD_BYTES", 10 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Cases: a yellow card when the deadline is this many days away or less.
+GREENLOOP_YELLOW_CARD_DAYS = envint("GREENLOOP_YELLOW_CARD_DAYS", 3)
+
 # Map tiles: empty means boundaries on a plain background (closed intranets).
 GREENLOOP_TILE_URL = envstr("GREENLOOP_TILE_URL", "")
 GREENLOOP_TILE_ATTRIBUTION = envstr("GREENLOOP_TILE_ATTRIBUTION", "")

@@ -1,3 +1,5 @@
+"""The closed loop: one case engine for every problem."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig
@@ -7,3 +9,10 @@ class CasesConfig(AppConfig):
     name = "greenloop.cases"
     label = "cases"
     verbose_name = "问题闭环"
+
+    def ready(self) -> None:
+        # Visibility rules and actions join greenloop.org.access, the one
+        # place that decides who sees and does what.
+        from greenloop.cases import access_rules
+
+        access_rules.register()

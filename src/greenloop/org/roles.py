@@ -59,24 +59,60 @@ class Perm:
     USE_ADMIN = "org.use_admin"
     READ_AUDIT = "audit.read"
     USE_API_TOKENS = "org.api_tokens"
+    # The closed loop (cases app). Which cases each applies to is decided
+    # per action in greenloop.cases.access_rules.
+    VIEW_CASES = "cases.view"
+    COMMENT_CASES = "cases.comment"
+    REGISTER_CASES = "cases.register"
+    ASSIGN_CASES = "cases.assign"
+    EDIT_CASES = "cases.edit"  # change fields, units, deadline, milestones
+    MERGE_CASES = "cases.merge"
+    VERIFY_UNFOUNDED = "cases.verify_unfounded"
+    CLOSE_CASES = "cases.close"
+    REOPEN_CASES = "cases.reopen"
+    RECTIFY_CASES = "cases.rectify"  # sign for, return, report progress
+    REQUEST_ACCEPTANCE = "cases.request_acceptance"
+    ACCEPT_CASES = "cases.accept"  # accept or send back
+    RECHECK_CASES = "cases.recheck"  # re-check or send back
+    INSTRUCT_CASES = "cases.instruct"  # 批示
 
 
 _EVERY_STAFF = {Perm.VIEW_ORG, Perm.USE_API_TOKENS}
+# Business roles see cases in their reach and may comment on them; the
+# three administrators (三员分立) see no case content.
+_CASE_STAFF = {Perm.VIEW_CASES, Perm.COMMENT_CASES}
+_CASE_HANDLING = {Perm.RECTIFY_CASES, Perm.REQUEST_ACCEPTANCE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISPATCHER: frozenset(
         _EVERY_STAFF
         | {Perm.VIEW_PHONE, Perm.EDIT_DUTIES, Perm.PUBLISH_DUTIES, Perm.EDIT_DUTY_TEMPLATES}
+        | _CASE_STAFF
+        | {
+            Perm.REGISTER_CASES,
+            Perm.ASSIGN_CASES,
+            Perm.EDIT_CASES,
+            Perm.MERGE_CASES,
+            Perm.VERIFY_UNFOUNDED,
+            Perm.CLOSE_CASES,
+            Perm.REOPEN_CASES,
+        }
     ),
-    Role.UNIT_HANDLER: frozenset(_EVERY_STAFF | {Perm.EDIT_DUTIES}),
+    Role.UNIT_HANDLER: frozenset(_EVERY_STAFF | {Perm.EDIT_DUTIES} | _CASE_STAFF | _CASE_HANDLING),
     Role.UNIT_LEADER: frozenset(
-        _EVERY_STAFF | {Perm.VIEW_PHONE, Perm.EDIT_DUTIES, Perm.PUBLISH_DUTIES}
+        _EVERY_STAFF
+        | {Perm.VIEW_PHONE, Perm.EDIT_DUTIES, Perm.PUBLISH_DUTIES}
+        | _CASE_STAFF
+        | _CASE_HANDLING
+        | {Perm.INSTRUCT_CASES}
     ),
-    Role.ACCEPTANCE: frozenset(_EVERY_STAFF),
-    Role.RECHECK: frozenset(_EVERY_STAFF),
-    Role.LEADER: frozenset(_EVERY_STAFF | {Perm.VIEW_PHONE, Perm.LOG_VISIT}),
-    Role.GRID_OFFICER: frozenset(_EVERY_STAFF),
-    Role.ENFORCEMENT: frozenset(_EVERY_STAFF),
+    Role.ACCEPTANCE: frozenset(_EVERY_STAFF | _CASE_STAFF | {Perm.ACCEPT_CASES}),
+    Role.RECHECK: frozenset(_EVERY_STAFF | _CASE_STAFF | {Perm.RECHECK_CASES, Perm.REOPEN_CASES}),
+    Role.LEADER: frozenset(
+        _EVERY_STAFF | {Perm.VIEW_PHONE, Perm.LOG_VISIT} | _CASE_STAFF | {Perm.INSTRUCT_CASES}
+    ),
+    Role.GRID_OFFICER: frozenset(_EVERY_STAFF | _CASE_STAFF),
+    Role.ENFORCEMENT: frozenset(_EVERY_STAFF | _CASE_STAFF),
     # 三员分立: the system administrator runs the system and the accounts but
     # grants no roles and reads no audit log; the security administrator
     # grants roles; the auditor only reads the audit log.
@@ -98,6 +134,19 @@ WRITE_PERMISSIONS = frozenset(
         Perm.MANAGE_ACCOUNTS,
         Perm.GRANT_ROLES,
         Perm.USE_ADMIN,
+        Perm.COMMENT_CASES,
+        Perm.REGISTER_CASES,
+        Perm.ASSIGN_CASES,
+        Perm.EDIT_CASES,
+        Perm.MERGE_CASES,
+        Perm.VERIFY_UNFOUNDED,
+        Perm.CLOSE_CASES,
+        Perm.REOPEN_CASES,
+        Perm.RECTIFY_CASES,
+        Perm.REQUEST_ACCEPTANCE,
+        Perm.ACCEPT_CASES,
+        Perm.RECHECK_CASES,
+        Perm.INSTRUCT_CASES,
     }
 )
 

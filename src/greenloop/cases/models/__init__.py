@@ -1,0 +1,68 @@
+"""Models of the cases app, one module per topic."""
+
+from __future__ import annotations
+
+from greenloop.cases.models.accountability import AccountabilityForm, AccountabilityRecord
+from greenloop.cases.models.case import (
+    NUMBER_PREFIXES,
+    OPEN_STATES,
+    WORKING_STATES,
+    Card,
+    CardCounts,
+    Case,
+    CaseCategory,
+    CaseMilestone,
+    CaseNumberSequence,
+    CaseQuerySet,
+    CaseSource,
+    CaseState,
+    CaseUnit,
+    FeedbackAspect,
+    Tag,
+    UnitRole,
+    yellow_card_days,
+)
+from greenloop.cases.models.disclosure import CaseDisclosure, DisclosureStatus
+from greenloop.cases.models.inspection import InspectionBatch, InspectionRound, RoundKind
+from greenloop.cases.models.review import ReviewCampaign, ReviewGroup, ReviewItem, ReviewOutcome
+from greenloop.cases.models.timeline import (
+    AttachmentKind,
+    AttachmentPurpose,
+    CaseAttachment,
+    CaseEvent,
+)
+
+__all__ = [
+    "NUMBER_PREFIXES",
+    "OPEN_STATES",
+    "WORKING_STATES",
+    "AccountabilityForm",
+    "AccountabilityRecord",
+    "AttachmentKind",
+    "AttachmentPurpose",
+    "Card",
+    "CardCounts",
+    "Case",
+    "CaseAttachment",
+    "CaseCategory",
+    "CaseDisclosure",
+    "CaseEvent",
+    "CaseMilestone",
+    "CaseNumberSequence",
+    "CaseQuerySet",
+    "CaseSource",
+    "CaseState",
+    "CaseUnit",
+    "DisclosureStatus",
+    "FeedbackAspect",
+    "InspectionBatch",
+    "InspectionRound",
+    "ReviewCampaign",
+    "ReviewGroup",
+    "ReviewItem",
+    "ReviewOutcome",
+    "RoundKind",
+    "Tag",
+    "UnitRole",
+    "yellow_card_days",
+]

@@ -1,0 +1,78 @@
+"""Use cases of the closed loop — the only code that changes a case.
+
+Every function is keyword-only, takes the acting user ``by`` and the time
+``now`` (aware), checks its guard through :mod:`greenloop.org.access` and
+:mod:`greenloop.cases.workflow`, writes the timeline, and returns the case.
+Refusals raise a subclass of :class:`~greenloop.cases.errors.UnableToActOnCase`
+with a message for the user and change nothing.
+
+Transitions are optimistic: the caller names the ``version`` of the case it
+saw; the state change is one conditional ``UPDATE … WHERE id = … AND
+version = … AND state = …`` whose row count decides, so of two concurrent
+actions on one case exactly one succeeds.
+"""
+
+from __future__ import annotations
+
+from greenloop.cases.services._changes import (
+    EDITABLE_FIELDS,
+    EDITABLE_RELATIONS,
+    UnableToChangeCase,
+    add_milestone,
+    change_case,
+    complete_milestone,
+)
+from greenloop.cases.services._registration import UnableToRegisterCase, register_case
+from greenloop.cases.services._timeline import (
+    UnableToAddToTimeline,
+    add_attachments,
+    add_comment,
+    instruct_case,
+    report_progress,
+)
+from greenloop.cases.services._transitions import (
+    UnableToTransitionCase,
+    accept_case,
+    act_on_case,
+    assign_case,
+    close_case,
+    get_available_actions,
+    merge_case,
+    recheck_case,
+    reopen_case,
+    request_acceptance,
+    return_assignment,
+    send_back,
+    start_rectification,
+    verify_unfounded,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "EDITABLE_RELATIONS",
+    "UnableToAddToTimeline",
+    "UnableToChangeCase",
+    "UnableToRegisterCase",
+    "UnableToTransitionCase",
+    "accept_case",
+    "act_on_case",
+    "add_attachments",
+    "add_comment",
+    "add_milestone",
+    "assign_case",
+    "change_case",
+    "close_case",
+    "complete_milestone",
+    "get_available_actions",
+    "instruct_case",
+    "merge_case",
+    "recheck_case",
+    "register_case",
+    "reopen_case",
+    "report_progress",
+    "request_acceptance",
+    "return_assignment",
+    "send_back",
+    "start_rectification",
+    "verify_unfounded",
+]
