@@ -12,8 +12,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from greenloop.org.models import BaobaoAssignment, DutyCategory, RegionLevel, UnitKind
+from greenloop.org.roles import translated_choices
 
 # Characters XML 1.0 cannot carry: Word and Excel exports would fail on them,
 # and nobody types them on purpose.
@@ -30,43 +32,45 @@ class PlainTextField(forms.CharField):
     def validate(self, value: Any) -> None:
         super().validate(value)
         if _CONTROL_CHARS.search(value or ""):
-            raise ValidationError("不能包含控制字符，请删除后重新输入", code="control_chars")
+            raise ValidationError(_("不能包含控制字符，请删除后重新输入"), code="control_chars")
 
 
 class DutyForm(forms.Form):
-    category = forms.ChoiceField(label="责任类别", choices=DutyCategory.choices)
+    category = forms.ChoiceField(label=_("责任类别"), choices=translated_choices(DutyCategory))
     text = PlainTextField(
-        label="责任内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("责任内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     legal_basis = PlainTextField(
-        label="依据",
+        label=_("依据"),
         max_length=300,
         required=False,
-        help_text="法律法规、规范性文件或会议纪要等，可不填",
+        help_text=_("法律法规、规范性文件或会议纪要等，可不填"),
     )
 
 
 class DutyTemplateForm(DutyForm):
     text = PlainTextField(
-        label="责任内容",
+        label=_("责任内容"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="可用“{单位}”代表单位名称，生成清单时替换",
+        help_text=_("可用“{单位}”代表单位名称，生成清单时替换"),
     )
 
 
 class TemplateGroupForm(forms.Form):
     """One group of templates: a region level and a unit kind."""
 
-    level = forms.TypedChoiceField(label="层级", choices=RegionLevel.choices, coerce=int)
-    unit_kind = forms.ChoiceField(label="单位类型", choices=UnitKind.choices)
+    level = forms.TypedChoiceField(
+        label=_("层级"), choices=translated_choices(RegionLevel), coerce=int
+    )
+    unit_kind = forms.ChoiceField(label=_("单位类型"), choices=translated_choices(UnitKind))
 
 
 class GenerateListsForm(TemplateGroupForm):
-    publish = forms.BooleanField(label="生成后直接发布", required=False)
+    publish = forms.BooleanField(label=_("生成后直接发布"), required=False)
 
 
-def _with_blank(choices: list[tuple[Any, str]], label: str) -> list[tuple[Any, str]]:
+def _with_blank(choices: list[tuple[Any, Any]], label: Any) -> list[tuple[Any, Any]]:
     return [("", label), *choices]
 
 
@@ -76,28 +80,30 @@ class DutyListFilterForm(forms.Form):
     STATUS_UNPUBLISHED = "unpublished"
 
     q = forms.CharField(
-        label="单位名称",
+        label=_("单位名称"),
         max_length=60,
         required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "单位名称或编码"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("单位名称或编码")}),
     )
     level = forms.TypedChoiceField(
-        label="层级",
-        choices=_with_blank(RegionLevel.choices, "全部层级"),
+        label=_("层级"),
+        choices=_with_blank(translated_choices(RegionLevel), _("全部层级")),
         coerce=int,
         empty_value=None,
         required=False,
     )
     kind = forms.ChoiceField(
-        label="单位类型", choices=_with_blank(UnitKind.choices, "全部类型"), required=False
+        label=_("单位类型"),
+        choices=_with_blank(translated_choices(UnitKind), _("全部类型")),
+        required=False,
     )
     status = forms.ChoiceField(
-        label="清单状态",
+        label=_("清单状态"),
         choices=[
-            ("", "全部状态"),
-            (STATUS_PUBLISHED, "已发布"),
-            (STATUS_DRAFT, "有待发布草稿"),
-            (STATUS_UNPUBLISHED, "尚未发布"),
+            ("", _("全部状态")),
+            (STATUS_PUBLISHED, _("已发布")),
+            (STATUS_DRAFT, _("有待发布草稿")),
+            (STATUS_UNPUBLISHED, _("尚未发布")),
         ],
         required=False,
     )
@@ -105,17 +111,17 @@ class DutyListFilterForm(forms.Form):
 
 class VisitForm(forms.Form):
     visit_date = forms.DateField(
-        label="走访日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     checked = PlainTextField(
-        label="检查内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("检查内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     clues = PlainTextField(
-        label="移交问题线索",
+        label=_("移交问题线索"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="走访中发现并移交的问题线索，没有可不填",
+        help_text=_("走访中发现并移交的问题线索，没有可不填"),
     )
 
     def __init__(self, *args: Any, assignment: BaobaoAssignment, today: dt.date, **kwargs: Any):
@@ -127,13 +133,16 @@ class VisitForm(forms.Form):
     def clean_visit_date(self) -> dt.date:
         visit_date: dt.date = self.cleaned_data["visit_date"]
         if visit_date > self.today:
-            raise ValidationError("走访日期不能晚于今天", code="future")
+            raise ValidationError(_("走访日期不能晚于今天"), code="future")
         if visit_date < self.assignment.start_date:
             raise ValidationError(
-                f"走访日期不能早于包保开始日期（{self.assignment.start_date:%Y-%m-%d}）",
+                _("走访日期不能早于包保开始日期（%(date)s）")
+                % {"date": f"{self.assignment.start_date:%Y-%m-%d}"},
                 code="before_start",
             )
         end = self.assignment.end_date
         if end is not None and visit_date > end:
-            raise ValidationError(f"包保关系已于 {end:%Y-%m-%d} 结束", code="after_end")
+            raise ValidationError(
+                _("包保关系已于 %(date)s 结束") % {"date": f"{end:%Y-%m-%d}"}, code="after_end"
+            )
         return visit_date

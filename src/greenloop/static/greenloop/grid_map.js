@@ -17,10 +17,11 @@
   function popup(f, layer) {
     var p = f.properties;
     var div = document.createElement("div");
-    div.innerHTML = "<b></b><br><span></span><br>网格员：<span></span>";
+    div.innerHTML = "<b></b><br><span></span><br><span></span><span></span>";
     div.children[0].textContent = p.name;
     div.children[2].textContent = p.region + " · " + p.level + " · " + p.code;
-    div.children[4].textContent = p.officers || "—";
+    div.children[4].textContent = el.dataset.labelOfficers;
+    div.children[5].textContent = p.officers || "—";
     layer.bindPopup(div);
   }
   function load(url, style, done) {
@@ -34,7 +35,7 @@
       { color: "#1b7f4c", weight: 1, fillOpacity: 0.12 },
       function (layer, n) {
         gridLayer = layer.addTo(map);
-        countEl.textContent = "已显示 " + n + " 个网格";
+        countEl.textContent = el.dataset.labelShown.replace("%(n)s", String(n));
         el.dataset.loaded = String(n);
         if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); } else { map.setView([41.1, 123.0], 9); }
         if (hotLayer) { hotLayer.bringToFront(); }
