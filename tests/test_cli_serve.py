@@ -5,6 +5,7 @@ static files through granian."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,9 +37,10 @@ def _get(url: str) -> tuple[int, str]:
 
 @pytest.mark.slow
 def test_serve_demo_builds_the_city_and_serves_the_login_page(tmp_path):
-    port = _free_port()
+    port, gateway_port = _free_port(), _free_port()
     proc = subprocess.Popen(
-        [GREENLOOP, "serve", "--demo", "--port", str(port), "--workers", "1"],
+        [GREENLOOP, "serve", "--demo", "--port", str(port), "--workers", "1",
+         "--gateway-port", str(gateway_port)],
         env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -55,10 +57,11 @@ def test_serve_demo_builds_the_city_and_serves_the_login_page(tmp_path):
         css = page.split('href="/static/greenloop/site.')[1].split('"')[0]
         assert _get(f"http://127.0.0.1:{port}/static/greenloop/site.{css}")[0] == 200
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
     assert "演示城市已建成" in output
     assert "dispatcher" in output and "GreenLoop-2026!" in output
+    assert f"HJ 212 网关：127.0.0.1:{gateway_port}" in output and "设备模拟器已启动" in output
     assert (tmp_path / "greenloop.sqlite3").exists() and (tmp_path / "secret_key").exists()
 
 

@@ -21,6 +21,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "demo": "greenloop.commands.admin:demo",
     "import": "greenloop.org.import_cli:import_",
     "manage": "greenloop.commands.admin:manage",
+    "gateway": "greenloop.gateway.cli:gateway",
+    "simulate": "greenloop.demo.simulator:simulate",
     "hj212": "greenloop.hj212.cli:hj212",
     "aqi": "greenloop.airquality.cli:aqi",
     "water": "greenloop.water.cli:water",

@@ -172,6 +172,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Cases: a yellow card when the deadline is this many days away or less.
 GREENLOOP_YELLOW_CARD_DAYS = envint("GREENLOOP_YELLOW_CARD_DAYS", 3)
 
+# The HJ 212 gateway (greenloop gateway / greenloop serve).
+GREENLOOP_GATEWAY = {
+    "host": envstr("GREENLOOP_GATEWAY_HOST", "127.0.0.1"),
+    "port": envint("GREENLOOP_GATEWAY_PORT", 9212),
+    "onboarding": envbool("GREENLOOP_GATEWAY_ONBOARDING", False),
+}
+# A device is offline after this many expected intervals without data.
+GREENLOOP_MONITORING_MISSED_INTERVALS = envint("GREENLOOP_MONITORING_MISSED_INTERVALS", 3)
+
 # Map tiles: empty means boundaries on a plain background (closed intranets).
 GREENLOOP_TILE_URL = envstr("GREENLOOP_TILE_URL", "")
 GREENLOOP_TILE_ATTRIBUTION = envstr("GREENLOOP_TILE_ATTRIBUTION", "")

@@ -30,6 +30,9 @@ ACTION_LABELS = {
     "greenloop.admin.addition": _("后台新增"),
     "greenloop.admin.change": _("后台修改"),
     "greenloop.admin.deletion": _("后台删除"),
+    "greenloop.monitoring.device.registered": _("登记监测设备"),
+    "greenloop.monitoring.device.accepted": _("接入监测设备"),
+    "greenloop.monitoring.device.disabled": _("停用监测设备"),
     "greenloop.api.token.issued": _("签发API令牌"),
     "greenloop.api.token.revoked": _("吊销API令牌"),
 }

@@ -1,0 +1,229 @@
+"""Group commit: every connection's packets go to one writer.
+
+Connections :meth:`~BatchWriter.submit` readings and get a future; the
+writer takes what is queued (up to ``batch_size``, waiting at most
+``batch_wait`` for a batch to fill), writes it in ONE transaction in a worker
+thread, and only then resolves the futures, which is when the connections
+send their 9014 answers. While one batch commits the next one queues, so
+under load a commit carries many packets and the cost of a commit (an
+fsync) is shared by all of them.
+
+If a commit fails, the batch is tried once more, then split in halves
+until the packets that fail are alone: one bad row cannot keep the rest of
+the batch from being stored. Packets that cannot be stored get an
+exception instead of a result and are not answered; their devices re-send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from greenloop.monitoring.records import (
+    Batch,
+    BatchResult,
+    Newcomer,
+    Reading,
+    Rejection,
+    Sighting,
+)
+
+logger = logging.getLogger(__name__)
+
+Store = Callable[[Batch], BatchResult]
+RunInThread = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+class UnableToStore(Exception):
+    """The batch holding a packet could not be committed."""
+
+
+@dataclass
+class WriterStats:
+    commits: int = 0
+    failed_commits: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    unstored: int = 0
+    commit_seconds: float = 0.0
+    max_commit_seconds: float = 0.0
+    largest_batch: int = 0
+
+
+class BatchWriter:
+    """Collect readings from all connections and commit them in batches.
+
+    Parameters
+    ----------
+    store
+        Sync function writing one :class:`Batch` in one transaction.
+    run
+        Runs a sync callable in the writer's worker thread and awaits it.
+    batch_size, batch_wait
+        Most readings per commit; seconds to wait for a batch to fill.
+    flush_every
+        Seconds after which side records (rejections, sightings,
+        newcomers) are committed even when no reading arrives.
+    after_commit
+        Sync work that follows a commit once its futures are resolved (the
+        latest values), in the same thread; a failure there is logged and
+        does not affect what was stored.
+    retry_delay
+        Seconds before a failed commit is tried again.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        run: RunInThread,
+        batch_size: int = 500,
+        batch_wait: float = 0.005,
+        flush_every: float = 1.0,
+        retry_delay: float = 0.2,
+        after_commit: Callable[[BatchResult], object] | None = None,
+    ) -> None:
+        self._store = store
+        self._after_commit = after_commit
+        self._run = run
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.flush_every = flush_every
+        self.retry_delay = retry_delay
+        self._queue: deque[tuple[Reading, asyncio.Future[BatchResult]]] = deque()
+        self._side = Batch()
+        self._wakeup = asyncio.Event()
+        self._full = asyncio.Event()
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.stats = WriterStats()
+
+    @property
+    def pending(self) -> int:
+        """Readings queued and not yet handed to a commit."""
+        return len(self._queue)
+
+    def submit(self, reading: Reading) -> asyncio.Future[BatchResult]:
+        """Queue a reading; the future resolves after its batch commits."""
+        if self._stopping:
+            raise UnableToStore("the gateway is shutting down")
+        future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
+        self._queue.append((reading, future))
+        self._idle.clear()
+        self._wakeup.set()
+        if len(self._queue) >= self.batch_size:
+            self._full.set()
+        return future
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        self._side.rejections.append(rejection)
+
+    def add_sighting(self, sighting: Sighting) -> None:
+        self._side.sightings.append(sighting)
+
+    def add_newcomer(self, newcomer: Newcomer) -> None:
+        self._side.newcomers.append(newcomer)
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Commit batches until :meth:`stop`, then commit what is left."""
+        loop = asyncio.get_running_loop()
+        last_flush = loop.time()
+        while True:
+            if not self._queue:
+                if self._stopping:
+                    break
+                self._idle.set()
+                self._wakeup.clear()
+                timeout = max(0.0, last_flush + self.flush_every - loop.time())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout)
+            if self._queue and len(self._queue) < self.batch_size and self.batch_wait > 0:
+                self._full.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._full.wait(), self.batch_wait)
+            items = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+            side, self._side = self._side, Batch()
+            if not items and not side and loop.time() - last_flush < self.flush_every:
+                continue
+            last_flush = loop.time()
+            await self._commit(items, side)
+        await self._commit([], self._side)
+        self._idle.set()
+
+    async def stop(self) -> None:
+        """Stop taking readings; return when everything queued is committed."""
+        self._stopping = True
+        self._idle.clear()  # set again by run() after its last commit
+        self._wakeup.set()
+        self._full.set()
+        await self._idle.wait()
+
+    async def _commit(
+        self, items: list[tuple[Reading, asyncio.Future[BatchResult]]], side: Batch
+    ) -> None:
+        batch = Batch(
+            readings=[r for r, _ in items],
+            rejections=side.rejections,
+            sightings=side.sightings,
+            newcomers=side.newcomers,
+        )
+        if not batch:
+            return
+        result = await self._attempt(batch)
+        if result is None:
+            await asyncio.sleep(self.retry_delay)
+            result = await self._attempt(batch)
+        if result is None and len(items) > 1:
+            logger.error(
+                "Unable to commit a batch of %d packets; committing it in parts", len(items)
+            )
+            half = len(items) // 2
+            # Side records are not worth a second failure: they go with the
+            # first part only.
+            await self._commit(items[:half], side)
+            await self._commit(items[half:], Batch())
+            return
+        for _, future in items:
+            if future.done():
+                continue
+            if result is None:
+                future.set_exception(UnableToStore("the batch holding the packet failed"))
+                # The connection only skips its answer; mark as retrieved.
+                future.exception()
+            else:
+                future.set_result(result)
+        if result is None:
+            self.stats.unstored += len(items)
+            return
+        self.stats.stored += result.inserted
+        self.stats.duplicates += result.duplicates
+        after = self._after_commit
+        if after is not None and result.fresh:
+            try:
+                await self._run(lambda: after(result))
+            except Exception:
+                logger.exception("Unable to update the latest values of a batch")
+
+    async def _attempt(self, batch: Batch) -> BatchResult | None:
+        started = time.perf_counter()
+        try:
+            result = await self._run(lambda: self._store(batch))
+        except Exception:
+            logger.exception("Unable to commit a batch of %d packets", len(batch.readings))
+            self.stats.failed_commits += 1
+            return None
+        elapsed = time.perf_counter() - started
+        stats = self.stats
+        stats.commits += 1
+        stats.commit_seconds += elapsed
+        stats.max_commit_seconds = max(stats.max_commit_seconds, elapsed)
+        stats.largest_batch = max(stats.largest_batch, len(batch.readings))
+        return result

@@ -1,0 +1,120 @@
+"""The group-commit writer on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from greenloop.gateway.writer import BatchWriter, UnableToStore
+from greenloop.monitoring.records import Batch, BatchResult, Reading, Rejection
+from tests.gateway.harness import NOW, MemoryStore, async_test
+
+
+def _reading(n: int) -> Reading:
+    return Reading(
+        device_id=1,
+        site_id=1,
+        mn="M",
+        cn="2011",
+        data_time=NOW + timedelta(minutes=n),
+        received_at=NOW,
+        raw=b"",
+        qn=str(n),
+    )
+
+
+def _writer(store: MemoryStore, **kw: Any) -> BatchWriter:
+    loop = asyncio.get_running_loop()
+
+    def in_thread(fn: Callable[[], BatchResult]) -> asyncio.Future[BatchResult]:
+        return loop.run_in_executor(None, fn)
+
+    return BatchWriter(store.write_batch, run=in_thread, retry_delay=0.0, **kw)
+
+
+@async_test
+async def test_it_commits_queued_readings_in_batches_of_at_most_batch_size() -> None:
+    store = MemoryStore()
+    writer = _writer(store, batch_size=4, batch_wait=0.0)
+    futures = [writer.submit(_reading(n)) for n in range(10)]
+    task = asyncio.create_task(writer.run())
+
+    await asyncio.gather(*futures)
+    await writer.stop()
+    await task
+
+    assert [len(b.readings) for b in store.batches] == [4, 4, 2]
+    assert writer.stats.commits == 3 and writer.stats.largest_batch == 4
+
+
+@async_test
+async def test_it_waits_for_a_batch_to_fill_but_no_longer_than_batch_wait() -> None:
+    store = MemoryStore()
+    writer = _writer(store, batch_size=3, batch_wait=5.0)
+    task = asyncio.create_task(writer.run())
+
+    first = [writer.submit(_reading(n)) for n in range(2)]
+    await asyncio.sleep(0.05)
+    waited = not any(f.done() for f in first)
+    writer.submit(_reading(2))  # the batch is full: commit at once
+    await asyncio.wait_for(asyncio.gather(*first), 2)
+    await writer.stop()
+    await task
+
+    assert waited
+    assert [len(b.readings) for b in store.batches] == [3]
+
+
+@async_test
+async def test_it_commits_rejections_without_readings_every_flush_interval() -> None:
+    store = MemoryStore()
+    writer = _writer(store, flush_every=0.02)
+    task = asyncio.create_task(writer.run())
+
+    writer.add_rejection(Rejection(kind="crc", received_at=NOW))
+    for _ in range(100):
+        if store.batches:
+            break
+        await asyncio.sleep(0.01)
+    await writer.stop()
+    await task
+
+    assert [r.kind for r in store.rejections] == ["crc"]
+
+
+@async_test
+async def test_a_packet_that_cannot_be_stored_fails_alone() -> None:
+    store = MemoryStore(fail=lambda batch: any(r.qn == "3" for r in batch.readings))
+    writer = _writer(store, batch_size=8, batch_wait=0.0)
+    futures = [writer.submit(_reading(n)) for n in range(8)]
+    task = asyncio.create_task(writer.run())
+
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    await writer.stop()
+    await task
+
+    failed = [n for n, r in enumerate(results) if isinstance(r, Exception)]
+    assert failed == [3]
+    assert isinstance(results[3], UnableToStore)
+    assert sorted(int(r.qn) for r in store.readings) == [0, 1, 2, 4, 5, 6, 7]
+
+
+@async_test
+async def test_it_refuses_readings_once_stopping() -> None:
+    store = MemoryStore()
+    writer = _writer(store)
+    task = asyncio.create_task(writer.run())
+    await writer.stop()
+    await task
+
+    with pytest.raises(UnableToStore):
+        writer.submit(_reading(0))
+
+
+def test_an_empty_batch_is_false() -> None:
+    assert not Batch()
+    assert Batch(rejections=[Rejection(kind="crc", received_at=NOW)])
