@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "hj212": "greenloop.hj212.cli:hj212",
     "aqi": "greenloop.airquality.cli:aqi",
     "water": "greenloop.water.cli:water",
+    "evaluate": "greenloop.analytics.cli:evaluate",
 }
 
 
