@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "demo": "greenloop.commands.admin:demo",
     "import": "greenloop.org.import_cli:import_",
     "manage": "greenloop.commands.admin:manage",
+    "cases": "greenloop.cases.ledger_cli:cases",
     "gateway": "greenloop.gateway.cli:gateway",
     "simulate": "greenloop.demo.simulator:simulate",
     "hj212": "greenloop.hj212.cli:hj212",

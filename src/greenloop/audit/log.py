@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "greenloop.monitoring.device.registered": _("登记监测设备"),
     "greenloop.monitoring.device.accepted": _("接入监测设备"),
     "greenloop.monitoring.device.disabled": _("停用监测设备"),
+    "greenloop.cases.ledger.imported": _("导入问题台账"),
+    "greenloop.cases.ledger.exported": _("导出问题台账"),
     "greenloop.api.token.issued": _("签发API令牌"),
     "greenloop.api.token.revoked": _("吊销API令牌"),
 }

@@ -59,6 +59,11 @@ def install(api: NinjaAPI) -> None:
             request, {"detail": str(exc), "reason": exc.reason.value}, status=_STATUS[exc.reason]
         )
 
+    # Rounds, 回头看, accountability, disclosure, statistics (/api/v1/cases/…);
+    # first, so /cases/rounds etc. resolve before /cases/{case_id}.
+    from greenloop.cases.campaigns_api import router as campaigns_router
+
+    api.add_router("/cases", campaigns_router)
     api.add_router("/", router)
     api.add_exception_handler(UnableToActOnCase, refusal)
 

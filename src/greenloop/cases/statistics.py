@@ -1,6 +1,12 @@
 """The figures the office reports, over any (already scoped) set of cases.
 
-Definitions (also in docs/cases.md, where pages will link them):
+Every figure has one definition, in :data:`DEFINITIONS` (shown on hover in
+the pages and returned by the API) and in ``docs/cases-statistics.md``
+(numerator, denominator, exclusions and the date each one counts on).
+Callers pass a queryset that is already narrowed to what the user sees
+(``Case.objects.visible_to(user)``); nothing here scopes.
+
+The case figures of :func:`summarize`:
 
 * ``total`` — cases registered, duplicates included (as a batch is
   received: "91 cases");
@@ -19,16 +25,97 @@ Definitions (also in docs/cases.md, where pages will link them):
   deadline, or closed with no deadline (unfounded before assignment);
 * ``on_time_rate = closed_on_time / due`` and ``completion_rate = done /
   to_rectify``, ``None`` when the denominator is 0.
+
+Further figures: disclosure (:func:`disclosure_figures`), counts by state,
+source and category (:func:`count_by`), summaries per region, unit, round,
+batch or feedback aspect (:func:`summarize_by`, :func:`summarize_by_region`),
+days per stage from the timeline (:func:`stage_durations`), 回头看
+(:func:`review_figures`) and accountability (:func:`accountability_counts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, TypedDict, cast
 
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
-from greenloop.cases.models import OPEN_STATES, CaseQuerySet, CaseState
+from greenloop.cases.models import (
+    OPEN_STATES,
+    AccountabilityForm,
+    CaseCategory,
+    CaseEvent,
+    CaseQuerySet,
+    CaseSource,
+    CaseState,
+    DisclosureStatus,
+    FeedbackAspect,
+    ReviewOutcome,
+)
+from greenloop.org.models import Region
+
+# --- definitions -----------------------------------------------------------
+
+# One sentence per figure: the hover text of the pages, the ``definitions``
+# of the API. docs/cases-statistics.md says the same at more length; change
+# both together.
+DEFINITIONS: dict[str, str] = {
+    "total": _("登记的问题件数，含重复件（按登记时间计入统计期）"),
+    "problems": _("登记问题件所反映的问题数之和（一件信访件可反映多个问题），含重复件"),
+    "key": _("重点件数，不含重复件"),
+    "duplicates": _("经比对并入其他问题的重复件数，只在原件中计一次"),
+    "unfounded": _("经核查不属实的问题件数（无论是否已销号）"),
+    "to_rectify": _("应整改数：登记件数减去重复件和不属实件"),
+    "done": _("已完成整改数：应整改件中已销号的件数"),
+    "in_progress": _("正在整改数：应整改数减去已完成整改数（含尚未交办的）"),
+    "completion_rate": _("整改完成率 = 已完成整改数 ÷ 应整改数"),
+    "overdue": _("逾期数（红牌）：未销号且最近节点（整改时限或未完成的阶段节点）早于今天的件数"),
+    "due": _("应办结数：不含重复件，已销号或整改时限早于今天的件数"),
+    "closed_on_time": _(
+        "按期办结数：已销号且销号日期（北京时间）不晚于整改时限的件数；无整改时限而销号的计为按期"
+    ),
+    "on_time_rate": _("按期办结率 = 按期办结数 ÷ 应办结数"),
+    "should_disclose": _(
+        "应公开数：列入督察轮次、已销号的问题件（含核查不属实后销号的），不含重复件"
+    ),
+    "disclosed": _("已公开数：应公开件中办理结果已经生态委办审核公开的件数"),
+    "published": _("当前公开的全部件数（含尚未销号、阶段性公开的）"),
+    "disclosure_rate": _("信息公开率 = 已公开数 ÷ 应公开数"),
+    "by_state": _("按当前状态统计的问题件数，含重复件"),
+    "by_source": _("按问题来源统计的件数，含重复件"),
+    "by_category": _("按污染类型统计的件数，含重复件"),
+    "by_region": _("按问题所在行政区域统计，区域含其全部下级"),
+    "by_unit": _("按牵头单位统计；尚未交办的问题计入“未交办”"),
+    "by_round": _("按问题所属督察轮次统计"),
+    "by_batch": _("按信访件的交办批次统计"),
+    "by_aspect": _("督察反馈问题按共性问题、个性问题分组统计"),
+    "stage_days": _(
+        "各环节平均用时（天）：按办理记录，从进入该状态到离开该状态的时长取平均；尚未离开的不计"
+    ),
+    "days_to_close": _("登记至销号平均用时（天）：从登记到每次销号的时长取平均"),
+    "review_total": _("列入回头看的已销号问题件数"),
+    "reviewed": _("已复查数：已记录复查结果的件数"),
+    "consolidated": _("整改成效巩固的件数"),
+    "relapsed": _("问题反弹、已重新整改的件数"),
+    "review_pending": _("待复查的件数"),
+    "relapse_rate": _("反弹率 = 问题反弹件数 ÷ 已复查数"),
+    "accountability_records": _("问责记录条数（一人受多种问责的计多条）"),
+    "accountability_people": _("被问责人数：按姓名和单位去重"),
+}
+
+
+def get_definitions() -> dict[str, str]:
+    """:data:`DEFINITIONS` in the active language."""
+    return {key: gettext(text) for key, text in DEFINITIONS.items()}
+
+
+# --- the case summary ------------------------------------------------------
 
 
 class Summary(TypedDict):
@@ -47,28 +134,52 @@ class Summary(TypedDict):
     completion_rate: float | None
 
 
-def summarize(cases: CaseQuerySet, today: dt.date) -> Summary:
-    """All the figures in one query."""
-    not_duplicate = ~Q(state=CaseState.DUPLICATE)
-    to_rectify = not_duplicate & Q(is_unfounded=False)
-    closed = Q(state=CaseState.CLOSED)
+class GroupSummary(Summary):
+    """A summary of one group (region, unit, round, batch…), with the
+    disclosure figures. ``group`` identifies it (a region code, an id, an
+    aspect code; "" for none), ``name`` labels it."""
+
+    group: str
+    name: str
+    should_disclose: int
+    disclosed: int
+    disclosure_rate: float | None
+
+
+_NOT_DUPLICATE = ~Q(state=CaseState.DUPLICATE)
+_TO_RECTIFY = _NOT_DUPLICATE & Q(is_unfounded=False)
+_CLOSED = Q(state=CaseState.CLOSED)
+# Closed cases of an inspection round are disclosed (信息公开); duplicates
+# are never closed, so they are out by the state alone.
+_SHOULD_DISCLOSE = _CLOSED & Q(inspection_round__isnull=False)
+_DISCLOSED = _SHOULD_DISCLOSE & Q(disclosure__status=DisclosureStatus.PUBLISHED)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _aggregates(today: dt.date) -> dict[str, Any]:
     # closed_at__date is the date in the current time zone (Asia/Shanghai).
-    on_time = closed & (Q(due_date__isnull=True) | Q(closed_at__date__lte=F("due_date")))
-    row = cases.order_by().aggregate(
-        total=Count("pk"),
-        problems=Sum("problem_count", default=0),
-        key=Count("pk", filter=not_duplicate & Q(is_key=True)),
-        duplicates=Count("pk", filter=~not_duplicate),
-        unfounded=Count("pk", filter=Q(is_unfounded=True)),
-        to_rectify=Count("pk", filter=to_rectify),
-        done=Count("pk", filter=to_rectify & closed),
-        overdue=Count("pk", filter=Q(state__in=OPEN_STATES, next_due_date__lt=today)),
-        due=Count("pk", filter=not_duplicate & (closed | Q(due_date__lt=today))),
-        closed_on_time=Count("pk", filter=on_time),
-    )
+    on_time = _CLOSED & (Q(due_date__isnull=True) | Q(closed_at__date__lte=F("due_date")))
+    return {
+        "total": Count("pk"),
+        "problems": Sum("problem_count", default=0),
+        "key": Count("pk", filter=_NOT_DUPLICATE & Q(is_key=True)),
+        "duplicates": Count("pk", filter=~_NOT_DUPLICATE),
+        "unfounded": Count("pk", filter=Q(is_unfounded=True)),
+        "to_rectify": Count("pk", filter=_TO_RECTIFY),
+        "done": Count("pk", filter=_TO_RECTIFY & _CLOSED),
+        "overdue": Count("pk", filter=Q(state__in=OPEN_STATES, next_due_date__lt=today)),
+        "due": Count("pk", filter=_NOT_DUPLICATE & (_CLOSED | Q(due_date__lt=today))),
+        "closed_on_time": Count("pk", filter=on_time),
+    }
+
+
+def _summary(row: dict[str, Any]) -> Summary:
     return Summary(
         total=row["total"],
-        problems=row["problems"],
+        problems=row["problems"] or 0,
         key=row["key"],
         duplicates=row["duplicates"],
         unfounded=row["unfounded"],
@@ -78,6 +189,537 @@ def summarize(cases: CaseQuerySet, today: dt.date) -> Summary:
         overdue=row["overdue"],
         due=row["due"],
         closed_on_time=row["closed_on_time"],
-        on_time_rate=row["closed_on_time"] / row["due"] if row["due"] else None,
-        completion_rate=row["done"] / row["to_rectify"] if row["to_rectify"] else None,
+        on_time_rate=_rate(row["closed_on_time"], row["due"]),
+        completion_rate=_rate(row["done"], row["to_rectify"]),
+    )
+
+
+def summarize(cases: CaseQuerySet, today: dt.date) -> Summary:
+    """All the figures in one query."""
+    return _summary(cases.order_by().aggregate(**_aggregates(today)))
+
+
+def _group_summary(key: Any, name: str, row: dict[str, Any] | None) -> GroupSummary:
+    row = row or _EMPTY_ROW
+    return GroupSummary(
+        group="" if key is None else str(key),
+        name=name,
+        **_summary(row),
+        should_disclose=row["should_disclose"],
+        disclosed=row["disclosed"],
+        disclosure_rate=_rate(row["disclosed"], row["should_disclose"]),
+    )
+
+
+_EMPTY_ROW: dict[str, Any] = dict.fromkeys(
+    (
+        "total",
+        "problems",
+        "key",
+        "duplicates",
+        "unfounded",
+        "to_rectify",
+        "done",
+        "overdue",
+        "due",
+        "closed_on_time",
+        "should_disclose",
+        "disclosed",
+    ),
+    0,
+)
+
+
+def _grouped_rows(cases: QuerySet[Any], today: dt.date, *fields: Any) -> list[dict[str, Any]]:
+    return list(
+        cases.order_by()
+        .values(*fields)
+        .annotate(
+            **_aggregates(today),
+            should_disclose=Count("pk", filter=_SHOULD_DISCLOSE),
+            disclosed=Count("pk", filter=_DISCLOSED),
+        )
+    )
+
+
+def summarize_by(
+    cases: QuerySet[Any],
+    today: dt.date,
+    field: str,
+    names: dict[Any, str] | None = None,
+    keys: Iterable[Any] = (),
+) -> list[GroupSummary]:
+    """One summary per value of ``field`` (``"batch"``, ``"lead_unit"``,
+    ``"inspection_round"``, ``"feedback_aspect"``…), in one query.
+
+    ``names`` labels the keys; ``keys`` lists groups to show even when no
+    case falls in them (a batch whose cases the user does not see). Groups
+    come in the order of ``keys``, then by name.
+    """
+    names = names or {}
+    rows = {r[field]: r for r in _grouped_rows(cases, today, field)}
+    order = list(dict.fromkeys([*keys, *sorted(rows, key=lambda k: (names.get(k, ""), str(k)))]))
+    return [
+        _group_summary(k, names.get(k, "" if k is None else str(k)), rows.get(k)) for k in order
+    ]
+
+
+def summarize_by_region(cases: QuerySet[Any], parent: Region, today: dt.date) -> list[GroupSummary]:
+    """One summary per child region of ``parent`` (cases registered at
+    ``parent`` itself count under its own name).
+
+    A region path is each ancestor's 12-digit code followed by "/", so the
+    first ``len(parent.path) + 13`` characters name the child a case lies
+    under.
+    """
+    width = len(parent.path) + 13
+    rows = _grouped_rows(
+        cases.filter(region__path__startswith=parent.path).annotate(
+            bucket=Substr(F("region__path"), 1, width)
+        ),
+        today,
+        "bucket",
+    )
+    by_path = {r["bucket"]: r for r in rows}
+    regions = {r.path: r for r in Region.objects.filter(path__in=list(by_path))}
+    regions[parent.path] = parent
+    return [
+        _group_summary(
+            regions.get(path, parent).code, regions.get(path, parent).name, by_path[path]
+        )
+        for path in sorted(by_path)
+    ]
+
+
+# --- counts by a choice field ----------------------------------------------
+
+
+class LabelledCount(TypedDict):
+    key: str
+    label: str
+    count: int
+
+
+_CHOICES: dict[str, Any] = {
+    "state": CaseState,
+    "source": CaseSource,
+    "category": CaseCategory,
+    "feedback_aspect": FeedbackAspect,
+}
+
+
+def count_by(cases: QuerySet[Any], field: str) -> list[LabelledCount]:
+    """Cases per value of a choice field (``state``, ``source``,
+    ``category``), every choice listed in its own order, zeros included."""
+    choices = _CHOICES[field]
+    found = dict(
+        cases.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
+    )
+    return [
+        LabelledCount(key=value, label=gettext(label), count=found.get(value, 0))
+        for value, label in choices.choices
+    ]
+
+
+def count_states_by(cases: QuerySet[Any], field: str) -> dict[Any, dict[str, int]]:
+    """Cases per state within each value of ``field``: ``{key: {state: n}}``."""
+    result: dict[Any, dict[str, int]] = defaultdict(dict)
+    for key, state, n in (
+        cases.order_by()
+        .values_list(field, "state")
+        .annotate(n=Count("pk"))
+        .values_list(field, "state", "n")
+    ):
+        result[key][state] = n
+    return dict(result)
+
+
+# --- disclosure --------------------------------------------------------------
+
+
+class DisclosureFigures(TypedDict):
+    should_disclose: int
+    disclosed: int
+    published: int
+    disclosure_rate: float | None
+
+
+def disclosure_figures(cases: QuerySet[Any]) -> DisclosureFigures:
+    """信息公开率: of the closed cases of inspection rounds, how many carry a
+    published text."""
+    row = cases.order_by().aggregate(
+        should_disclose=Count("pk", filter=_SHOULD_DISCLOSE),
+        disclosed=Count("pk", filter=_DISCLOSED),
+        published=Count("pk", filter=Q(disclosure__status=DisclosureStatus.PUBLISHED)),
+    )
+    return DisclosureFigures(
+        should_disclose=row["should_disclose"],
+        disclosed=row["disclosed"],
+        published=row["published"],
+        disclosure_rate=_rate(row["disclosed"], row["should_disclose"]),
+    )
+
+
+# --- days per stage ----------------------------------------------------------
+
+# The stages a case waits in, in the order of the loop.
+STAGES: tuple[str, ...] = (
+    CaseState.REGISTERED,
+    CaseState.ASSIGNED,
+    CaseState.RECTIFYING,
+    CaseState.ACCEPTANCE_REQUESTED,
+    CaseState.ACCEPTED,
+    CaseState.RECHECKED,
+    CaseState.UNFOUNDED,
+)
+STAGE_LABELS: dict[str, str] = {
+    CaseState.REGISTERED: _("待交办（登记至交办）"),
+    CaseState.ASSIGNED: _("待签收（交办至签收）"),
+    CaseState.RECTIFYING: _("整改（签收至申请验收）"),
+    CaseState.ACCEPTANCE_REQUESTED: _("验收（申请至验收结论）"),
+    CaseState.ACCEPTED: _("复核（验收至复核结论）"),
+    CaseState.RECHECKED: _("待销号（复核至销号）"),
+    CaseState.UNFOUNDED: _("不属实待销号"),
+}
+_DAY = 86400.0
+
+
+class StageFigure(TypedDict):
+    state: str
+    label: str
+    stays: int
+    average_days: float | None
+
+
+class StageDurations(TypedDict):
+    stages: list[StageFigure]
+    closures: int
+    days_to_close: float | None
+
+
+_Totals = tuple[dict[str, float], dict[str, int], float, int]
+
+
+def stage_durations(cases: QuerySet[Any]) -> StageDurations:
+    """Average days per stage, from the timeline.
+
+    1. Read the state-changing entries (registration and transitions) of
+       the cases, in order (``at``, then id), per case.
+    2. A stay in a state runs from the entry that moved the case into it to
+       the entry that moved it out; each finished stay counts once (a case
+       sent back twice rectifies three times: three stays).
+    3. Stays not yet finished are left out; so is time spent closed (until
+       a 回头看 reopens the case) and merged.
+    4. Registration to closure: from the case's first ``registered`` entry
+       to each of its ``closed`` entries.
+
+    On SQLite and PostgreSQL the database does the work (a window function
+    pairs each entry with the one before it); elsewhere Python walks the
+    entries.
+    """
+    if connection.vendor in _SECONDS_BETWEEN:
+        seconds, stays, to_close, closures = _stage_totals_sql(cases)
+    else:
+        seconds, stays, to_close, closures = _stage_totals_python(cases)
+    return StageDurations(
+        stages=[
+            StageFigure(
+                state=state,
+                label=gettext(STAGE_LABELS[state]),
+                stays=stays.get(state, 0),
+                average_days=round(seconds[state] / stays[state] / _DAY, 1)
+                if stays.get(state)
+                else None,
+            )
+            for state in STAGES
+        ],
+        closures=closures,
+        days_to_close=round(to_close / closures / _DAY, 1) if closures else None,
+    )
+
+
+# Seconds from ``{start}`` to ``{end}``, two timestamp columns.
+_SECONDS_BETWEEN = {
+    "postgresql": "EXTRACT(EPOCH FROM ({end} - {start}))",
+    "sqlite": "((julianday({end}) - julianday({start})) * 86400.0)",
+}
+
+
+def _stage_totals_sql(cases: QuerySet[Any]) -> _Totals:
+    qn = connection.ops.quote_name
+    table = qn(CaseEvent._meta.db_table)
+    case_id, at, from_state, to_state, pk = (
+        qn(c) for c in ("case_id", "at", "from_state", "to_state", "id")
+    )
+    between = _SECONDS_BETWEEN[connection.vendor]
+    ids_sql, ids_params = cases.order_by().values("pk").query.sql_with_params()
+    window = f"OVER (PARTITION BY {case_id} ORDER BY {at}, {pk})"
+    stays_sql = f"""
+        SELECT {from_state}, COUNT(*), SUM({between.format(start="prev_at", end=at)})
+        FROM (
+            SELECT {from_state}, {at},
+                   LAG({to_state}) {window} AS prev_state,
+                   LAG({at}) {window} AS prev_at
+            FROM {table}
+            WHERE {to_state} <> %s AND {case_id} IN ({ids_sql})
+        ) entries
+        WHERE prev_state = {from_state}
+        GROUP BY {from_state}
+    """  # noqa: S608 -- only quoted names and the ORM's own SQL are interpolated
+    close_sql = f"""
+        SELECT COUNT(*), SUM({between.format(start="r.registered_at", end="e." + at)})
+        FROM {table} e
+        JOIN (
+            SELECT {case_id} AS case_ref, MIN({at}) AS registered_at
+            FROM {table}
+            WHERE {to_state} = %s AND {case_id} IN ({ids_sql})
+            GROUP BY {case_id}
+        ) r ON e.{case_id} = r.case_ref
+        WHERE e.{to_state} = %s
+    """  # noqa: S608
+    seconds: dict[str, float] = {}
+    stays: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(stays_sql, ["", *ids_params])
+        for state, n, total in cursor.fetchall():
+            if state in STAGE_LABELS:
+                stays[state], seconds[state] = int(n), float(total or 0)
+        cursor.execute(close_sql, [CaseState.REGISTERED, *ids_params, CaseState.CLOSED])
+        closures, to_close = cursor.fetchone()
+    return seconds, stays, float(to_close or 0), int(closures or 0)
+
+
+def _stage_totals_python(cases: QuerySet[Any]) -> _Totals:
+    seconds: dict[str, float] = defaultdict(float)
+    stays: dict[str, int] = defaultdict(int)
+    current: dict[int, tuple[str, dt.datetime]] = {}
+    registered: dict[int, dt.datetime] = {}
+    to_close = 0.0
+    closures = 0
+    events = (
+        CaseEvent.objects.filter(case__in=cases.order_by().values("pk"))
+        .exclude(to_state="")
+        .order_by("case_id", "at", "pk")
+        .values_list("case_id", "at", "from_state", "to_state")
+    )
+    for case_id, at, from_state, to_state in events.iterator(chunk_size=5000):
+        here = current.get(case_id)
+        if here is not None and here[0] == from_state and from_state in STAGE_LABELS:
+            seconds[from_state] += (at - here[1]).total_seconds()
+            stays[from_state] += 1
+        current[case_id] = (to_state, at)
+        if to_state == CaseState.REGISTERED and case_id not in registered:
+            registered[case_id] = at
+        if to_state == CaseState.CLOSED and case_id in registered:
+            to_close += (at - registered[case_id]).total_seconds()
+            closures += 1
+    return dict(seconds), dict(stays), to_close, closures
+
+
+# --- 回头看 --------------------------------------------------------------------
+
+
+class ReviewFigures(TypedDict):
+    total: int
+    reviewed: int
+    consolidated: int
+    relapsed: int
+    pending: int
+    relapse_rate: float | None
+
+
+def _review_aggregates() -> dict[str, Any]:
+    return {
+        "total": Count("pk"),
+        "consolidated": Count("pk", filter=Q(outcome=ReviewOutcome.CONSOLIDATED)),
+        "relapsed": Count("pk", filter=Q(outcome=ReviewOutcome.RELAPSED)),
+        "pending": Count("pk", filter=Q(outcome=ReviewOutcome.PENDING)),
+    }
+
+
+def _review(row: dict[str, Any]) -> ReviewFigures:
+    reviewed = row["consolidated"] + row["relapsed"]
+    return ReviewFigures(
+        total=row["total"],
+        reviewed=reviewed,
+        consolidated=row["consolidated"],
+        relapsed=row["relapsed"],
+        pending=row["pending"],
+        relapse_rate=_rate(row["relapsed"], reviewed),
+    )
+
+
+def review_figures(items: QuerySet[Any]) -> ReviewFigures:
+    """Reviewed, consolidated, relapsed and pending items of a campaign
+    (``ReviewItem`` queryset, already scoped)."""
+    return _review(items.order_by().aggregate(**_review_aggregates()))
+
+
+def review_figures_by(items: QuerySet[Any], field: str) -> dict[Any, ReviewFigures]:
+    """:func:`review_figures` per value of ``field`` (``"group"``,
+    ``"campaign"``), in one query."""
+    rows = items.order_by().values(field).annotate(**_review_aggregates())
+    return {r[field]: _review(r) for r in rows}
+
+
+# --- accountability ------------------------------------------------------------
+
+
+class AccountabilityCount(TypedDict):
+    key: str
+    name: str
+    records: int
+    people: int
+
+
+def accountability_counts(records: QuerySet[Any], by: str) -> list[AccountabilityCount]:
+    """Records and distinct people (name and unit) per ``inspection_round``
+    or per ``form`` (``AccountabilityRecord`` queryset, already scoped)."""
+    people = Count(Concat("person_name", Value("|"), "unit_name"), distinct=True)
+    if by == "form":
+        found = {
+            r["form"]: r
+            for r in records.order_by().values("form").annotate(records=Count("pk"), people=people)
+        }
+        return [
+            AccountabilityCount(
+                key=value,
+                name=gettext(label),
+                records=found[value]["records"],
+                people=found[value]["people"],
+            )
+            for value, label in AccountabilityForm.choices
+            if value in found
+        ]
+    if by != "inspection_round":
+        raise ValueError(by)
+    rows = (
+        records.order_by()
+        .values("inspection_round", "inspection_round__name")
+        .annotate(records=Count("pk"), people=people)
+        .order_by("inspection_round__name", "inspection_round")
+    )
+    return [
+        AccountabilityCount(
+            key=str(r["inspection_round"] or ""),
+            name=r["inspection_round__name"] or gettext("未关联督察轮次"),
+            records=r["records"],
+            people=r["people"],
+        )
+        for r in rows
+    ]
+
+
+def accountability_totals(records: QuerySet[Any]) -> dict[str, int]:
+    row = records.order_by().aggregate(
+        records=Count("pk"),
+        people=Count(Concat("person_name", Value("|"), "unit_name"), distinct=True),
+    )
+    return {"records": row["records"], "people": row["people"]}
+
+
+# --- composed views: one round, the statistics page --------------------------
+
+
+class BatchProgress(GroupSummary):
+    number: int
+    received_date: dt.date
+    states: dict[str, int]
+
+
+class RoundProgress(TypedDict):
+    summary: GroupSummary
+    states: list[LabelledCount]
+    batches: list[BatchProgress]
+    unbatched: GroupSummary | None
+    aspects: list[GroupSummary]
+
+
+def round_progress(cases: QuerySet[Any], batches: Iterable[Any], today: dt.date) -> RoundProgress:
+    """Progress of one round over ``cases`` (its cases the user sees): the
+    whole, per batch (every batch listed, with counts by state) and per
+    feedback aspect (共性/个性)."""
+    batches = list(batches)
+    overall = cases.order_by().aggregate(
+        **_aggregates(today),
+        should_disclose=Count("pk", filter=_SHOULD_DISCLOSE),
+        disclosed=Count("pk", filter=_DISCLOSED),
+    )
+    per_batch = {
+        g["group"]: g for g in summarize_by(cases, today, "batch", keys=[b.pk for b in batches])
+    }
+    states = count_states_by(cases, "batch")
+    unbatched = per_batch.get("")
+    feedback = cases.exclude(feedback_aspect="")
+    aspect_names = {v: gettext(label) for v, label in FeedbackAspect.choices}
+    return RoundProgress(
+        summary=_group_summary("", "", overall),
+        states=count_by(cases, "state"),
+        batches=[
+            BatchProgress(
+                **per_batch[str(b.pk)],
+                number=b.number,
+                received_date=b.received_date,
+                states=states.get(b.pk, {}),
+            )
+            for b in batches
+        ],
+        unbatched=unbatched if unbatched is not None and unbatched["total"] else None,
+        aspects=[
+            g
+            for g in summarize_by(feedback, today, "feedback_aspect", aspect_names, aspect_names)
+            if g["group"]
+        ],
+    )
+
+
+class CaseStatistics(TypedDict):
+    summary: Summary
+    disclosure: DisclosureFigures
+    by_state: list[LabelledCount]
+    by_source: list[LabelledCount]
+    by_category: list[LabelledCount]
+    by_region: list[GroupSummary]
+    by_unit: list[GroupSummary]
+    by_round: list[GroupSummary]
+    by_batch: list[GroupSummary]
+    stages: StageDurations
+
+
+def case_statistics(
+    cases: QuerySet[Any],
+    today: dt.date,
+    *,
+    parent: Region | None,
+    rounds: dict[Any, str],
+    batches: dict[Any, str] | None = None,
+    units: dict[Any, str] | None = None,
+) -> CaseStatistics:
+    """Everything the statistics page and endpoint show, over ``cases``.
+
+    ``parent`` is the region whose children the region table lists;
+    ``rounds``, ``batches`` and ``units`` name the groups (``batches`` only
+    when one round is chosen; ``units`` defaults to the lead units' names).
+    """
+    if units is None:
+        from greenloop.org.models import Unit
+
+        ids = set(cases.order_by().exclude(lead_unit=None).values_list("lead_unit", flat=True))
+        units = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    units = {**units, None: gettext("未交办")}
+    return CaseStatistics(
+        summary=summarize(cast(CaseQuerySet, cases), today),
+        disclosure=disclosure_figures(cases),
+        by_state=count_by(cases, "state"),
+        by_source=count_by(cases, "source"),
+        by_category=count_by(cases, "category"),
+        by_region=summarize_by_region(cases, parent, today) if parent is not None else [],
+        by_unit=summarize_by(cases, today, "lead_unit", units),
+        by_round=[g for g in summarize_by(cases, today, "inspection_round", rounds) if g["group"]],
+        by_batch=(
+            [g for g in summarize_by(cases, today, "batch", batches, batches) if g["group"]]
+            if batches is not None
+            else []
+        ),
+        stages=stage_durations(cases),
     )

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from greenloop.cases.models import Case
 from greenloop.demo.accounts import create_demo_accounts
 from greenloop.demo.baobao import build_baobao
 from greenloop.demo.chiefs import build_chiefs
 from greenloop.demo.duties import build_duties
 from greenloop.demo.grids import build_grids
+from greenloop.demo.inspection import build_inspection_round
 from greenloop.demo.names import NameBook
 from greenloop.demo.people import build_people
 from greenloop.demo.regions import plan_regions, write_regions
@@ -66,6 +68,7 @@ class DemoSummary:
     baobao_visits: int
     published_lists: int
     duties: int
+    cases: int
 
 
 def is_empty() -> bool:
@@ -105,6 +108,9 @@ def build_demo_city(*, seed: int = 2026, now: dt.datetime | None = None) -> Demo
     build_chiefs(tree, staff, hotspots, rng("chiefs"))
     build_baobao(tree, units, staff, rng("baobao"), timezone.localdate(now))
     build_duties(publish_by=users["dispatcher"], now=now)
+    build_inspection_round(
+        tree=tree, units=units, staff=staff, users=users, rng=rng("inspection"), now=now
+    )
     return summarize()
 
 
@@ -130,4 +136,5 @@ def summarize() -> DemoSummary:
         baobao_visits=BaobaoVisit.objects.count(),
         published_lists=ResponsibilityList.objects.filter(status=ListStatus.PUBLISHED).count(),
         duties=Duty.objects.count(),
+        cases=Case.objects.count(),
     )

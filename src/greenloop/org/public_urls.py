@@ -6,4 +6,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("greenloop.org.urls_public")),
+    path("", include("greenloop.cases.urls_public")),
 ]

@@ -68,6 +68,9 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["audit_by_action"] = (
             AuditEvent.objects.values("action").annotate(n=Count("pk")).order_by("-n")[:8]
         )
+    from greenloop.cases.views.lists import home_context as cases_home_context
+
+    ctx.update(cases_home_context(request.user))
     return render(request, "web/home.html", ctx)
 
 

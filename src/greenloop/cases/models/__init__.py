@@ -25,6 +25,7 @@ from greenloop.cases.models.case import (
 from greenloop.cases.models.disclosure import CaseDisclosure, DisclosureStatus
 from greenloop.cases.models.inspection import InspectionBatch, InspectionRound, RoundKind
 from greenloop.cases.models.review import ReviewCampaign, ReviewGroup, ReviewItem, ReviewOutcome
+from greenloop.cases.models.saved_view import SavedView
 from greenloop.cases.models.timeline import (
     AttachmentKind,
     AttachmentPurpose,
@@ -62,7 +63,11 @@ __all__ = [
     "ReviewItem",
     "ReviewOutcome",
     "RoundKind",
+    "SavedView",
     "Tag",
     "UnitRole",
     "yellow_card_days",
+    "LedgerMapping",
 ]
+
+from greenloop.cases.models.ledger import LedgerMapping  # noqa: E402

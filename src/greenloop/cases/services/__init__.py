@@ -22,6 +22,13 @@ from greenloop.cases.services._changes import (
     change_case,
     complete_milestone,
 )
+from greenloop.cases.services._pages import (
+    BulkAssignment,
+    UnableToSaveView,
+    assign_cases,
+    delete_view,
+    save_view,
+)
 from greenloop.cases.services._registration import UnableToRegisterCase, register_case
 from greenloop.cases.services._timeline import (
     UnableToAddToTimeline,
@@ -50,9 +57,11 @@ from greenloop.cases.services._transitions import (
 __all__ = [
     "EDITABLE_FIELDS",
     "EDITABLE_RELATIONS",
+    "BulkAssignment",
     "UnableToAddToTimeline",
     "UnableToChangeCase",
     "UnableToRegisterCase",
+    "UnableToSaveView",
     "UnableToTransitionCase",
     "accept_case",
     "act_on_case",
@@ -60,9 +69,11 @@ __all__ = [
     "add_comment",
     "add_milestone",
     "assign_case",
+    "assign_cases",
     "change_case",
     "close_case",
     "complete_milestone",
+    "delete_view",
     "get_available_actions",
     "instruct_case",
     "merge_case",
@@ -72,7 +83,61 @@ __all__ = [
     "report_progress",
     "request_acceptance",
     "return_assignment",
+    "save_view",
     "send_back",
     "start_rectification",
     "verify_unfounded",
+]
+
+# --- rounds, 回头看, disclosure and accountability (issue 3, items 5–8)
+from greenloop.cases.services._accountability import (  # noqa: E402
+    UnableToRecordAccountability,
+    record_accountability,
+)
+from greenloop.cases.services._campaigns import (  # noqa: E402
+    ReviewSelection,
+    UnableToManageRound,
+    UnableToReview,
+    add_review_group,
+    assign_review_items,
+    create_batch,
+    create_review_campaign,
+    create_round,
+    may_review,
+    member_groups,
+    record_review_outcome,
+    select_for_review,
+)
+from greenloop.cases.services._disclosure import (  # noqa: E402
+    UnableToDisclose,
+    draft_disclosure,
+    find_personal_data,
+    get_disclosure,
+    mask_personal_data,
+    publish_disclosure,
+    withdraw_disclosure,
+)
+
+__all__ += [
+    "ReviewSelection",
+    "UnableToDisclose",
+    "UnableToManageRound",
+    "UnableToRecordAccountability",
+    "UnableToReview",
+    "add_review_group",
+    "assign_review_items",
+    "create_batch",
+    "create_review_campaign",
+    "create_round",
+    "draft_disclosure",
+    "find_personal_data",
+    "get_disclosure",
+    "mask_personal_data",
+    "may_review",
+    "member_groups",
+    "publish_disclosure",
+    "record_accountability",
+    "record_review_outcome",
+    "select_for_review",
+    "withdraw_disclosure",
 ]
