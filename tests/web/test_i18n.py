@@ -41,3 +41,19 @@ def test_choosing_english_in_the_language_menu_turns_the_home_page_english(city,
     assert "Unit handler" in page  # the role label, translated
     assert "Log out" in page and "Responsibility lists" in page
     assert "您好" not in page and "单位经办人" not in page and "退出" not in page
+
+
+def test_the_case_list_is_chinese_by_default_and_english_on_request(city, login):
+    client = login(city.users["dispatcher"])
+
+    chinese = client.get("/cases/").content.decode()
+    english = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<html lang="zh-hans">' in chinese
+    for text in ["问题清单", "我的待办", "超期督办", "登记问题", "没有符合条件的问题"]:
+        assert text in chinese and text not in english
+    assert '<html lang="en">' in english
+    assert 'id="nav-cases">Cases</a>' in english and 'id="nav-inbox">Inbox</a>' in english
+    for text in ["Overdue board", "Register case", "No matching cases"]:
+        assert text in english and text not in chinese
+    assert "王调度" in english  # names are data and stay as they are

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "greenloop.cases"
     label = "cases"
-    verbose_name = "问题闭环"
+    verbose_name = _("问题闭环")
 
     def ready(self) -> None:
         # Visibility rules and actions join greenloop.org.access, the one

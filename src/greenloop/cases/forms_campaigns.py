@@ -108,6 +108,10 @@ class ReviewSelectionForm(forms.Form):
         self.fields["source"].choices = _blank(translated_choices(CaseSource), _("全部"))  # type: ignore[attr-defined]
 
 
+def _member_label(person: Any) -> str:
+    return _("%(name)s（%(unit)s）") % {"name": person.name, "unit": person.unit.name}
+
+
 class ReviewGroupForm(forms.Form):
     name = forms.CharField(label=_("组名"), max_length=60)
     members = forms.ModelMultipleChoiceField(
@@ -125,7 +129,7 @@ class ReviewGroupForm(forms.Form):
             .select_related("unit")
             .order_by("unit__name", "name", "pk")
         )
-        self.fields["members"].label_from_instance = lambda p: f"{p.name}（{p.unit.name}）"  # type: ignore[attr-defined]
+        self.fields["members"].label_from_instance = _member_label  # type: ignore[attr-defined]
 
 
 class AssignItemsForm(forms.Form):

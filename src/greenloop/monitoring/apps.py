@@ -4,12 +4,13 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
     name = "greenloop.monitoring"
     label = "monitoring"
-    verbose_name = "在线监测"
+    verbose_name = _("在线监测")
 
     def ready(self) -> None:
         from greenloop.monitoring import access  # noqa: F401  (registers the rules)

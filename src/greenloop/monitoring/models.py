@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from greenloop.hj212 import DeviceProfile, Version
 from greenloop.org.models import Grid, Region, ScopedQuerySet
@@ -83,7 +83,8 @@ class Site(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
+        code = pgettext("parenthetical remark", "（%(detail)s）") % {"detail": self.code}
+        return f"{self.name}{code}"
 
 
 class ProtocolVersion(models.TextChoices):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
 
 from greenloop.cases.ledger.columns import BY_CODE, builtin_field, normalize_header
@@ -31,9 +32,9 @@ class How:
 
 
 HOW_LABELS = {
-    How.CHOSEN: "本次选择",
-    How.REMEMBERED: "已记住",
-    How.BUILTIN: "自动识别",
+    How.CHOSEN: _("本次选择"),
+    How.REMEMBERED: _("已记住"),
+    How.BUILTIN: _("自动识别"),
     How.NONE: "",
 }
 

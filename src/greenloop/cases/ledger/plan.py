@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from greenloop.cases.ledger.columns import category_label
 from greenloop.cases.ledger.mapping import ColumnChoice
 
@@ -21,8 +23,8 @@ class SourceKind(StrEnum):
 
 
 SOURCE_KIND_LABELS = {
-    SourceKind.PETITION: "督察交办信访件",
-    SourceKind.FEEDBACK: "督察反馈问题（整改任务）",
+    SourceKind.PETITION: _("督察交办信访件"),
+    SourceKind.FEEDBACK: _("督察反馈问题（整改任务）"),
 }
 
 

@@ -74,4 +74,5 @@ class InspectionBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.inspection_round.name} 第{self.number}批"
+        batch = _("第%(number)s批") % {"number": self.number}
+        return f"{self.inspection_round.name} {batch}"

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import (
@@ -81,7 +82,10 @@ def change_case(
     _require(error, by, "cases.edit", case, _("您无权修改该问题"))
     unknown = set(changes) - EDITABLE_FIELDS - EDITABLE_RELATIONS
     if unknown:
-        raise error(_("以下字段不能修改：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+        raise error(
+            _("以下字段不能修改：%(fields)s")
+            % {"fields": pgettext("separator between names in a list", "、").join(sorted(unknown))}
+        )
     if version != case.version:
         raise error(_("该问题已被他人更新，请刷新页面后重试"), reason=Refusal.STALE)
 

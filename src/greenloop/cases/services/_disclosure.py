@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import Case, CaseDisclosure, CaseState, DisclosureStatus
@@ -71,7 +71,7 @@ def _check_text(text: str) -> str:
     if found:
         raise UnableToDisclose(
             _("公开内容不得包含个人信息，疑似包含：%(kinds)s。请删除后再保存")
-            % {"kinds": "、".join(found)}
+            % {"kinds": pgettext("separator between names in a list", "、").join(found)}
         )
     return text
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -62,8 +63,10 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def form_problems(form: Form) -> str:
     """A form's errors as one sentence for a message."""
     parts: list[str] = []
+    colon = pgettext("colon introducing what follows", "：")
+    semicolon = pgettext("separator between sentences in a list", "；")
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        text = "；".join(str(e) for e in errors)
-        parts.append(f"{label}：{text}" if label else text)
-    return _("请检查输入：%(problems)s") % {"problems": "；".join(parts)}
+        text = semicolon.join(str(e) for e in errors)
+        parts.append(f"{label}{colon}{text}" if label else text)
+    return _("请检查输入：%(problems)s") % {"problems": semicolon.join(parts)}

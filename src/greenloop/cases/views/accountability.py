@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from greenloop.cases import campaign_queries, services, statistics
@@ -71,7 +72,9 @@ def accountability_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(
                     "case_numbers",
                     _("以下编号的问题不存在或不在您的管辖范围内：%(numbers)s")
-                    % {"numbers": "、".join(missing)},
+                    % {
+                        "numbers": pgettext("separator between names in a list", "、").join(missing)
+                    },
                 )
             else:
                 try:

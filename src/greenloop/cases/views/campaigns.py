@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -95,11 +96,13 @@ def case_list_url(**params: Any) -> str:
 
 def form_problems(form: Any) -> str:
     parts = []
+    colon = pgettext("colon introducing what follows", "：")
+    semicolon = pgettext("separator between sentences in a list", "；")
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        text = "；".join(str(e) for e in errors)
-        parts.append(f"{label}：{text}" if label else text)
-    return "；".join(parts)
+        text = semicolon.join(str(e) for e in errors)
+        parts.append(f"{label}{colon}{text}" if label else text)
+    return semicolon.join(parts)
 
 
 # --- rounds ------------------------------------------------------------------

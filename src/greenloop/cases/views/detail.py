@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -80,7 +81,9 @@ def _name(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("name") or value.get("number") or value.get("title") or "—")
     if isinstance(value, list):
-        return "、".join(_name(v) for v in value) or "—"
+        return (
+            pgettext("separator between names in a list", "、").join(_name(v) for v in value) or "—"
+        )
     return str(value)
 
 
@@ -113,11 +116,14 @@ def _describe(event: CaseEvent) -> list[str]:
     items = list(data.get("changes", {}).items()) if "changes" in data else []
     # Values a transition set; an empty list (no cooperating units) says nothing.
     items += [(k, v) for k, v in data.items() if k in _DATA_LABELS and v not in ([], None, "")]
+    colon = pgettext("colon introducing what follows", "：")
     for field, value in items:
         if isinstance(value, dict) and set(value) == {"old", "new"}:
-            lines.append(f"{_field_label(field)}：{_name(value['old'])} → {_name(value['new'])}")
+            lines.append(
+                f"{_field_label(field)}{colon}{_name(value['old'])} → {_name(value['new'])}"
+            )
         else:
-            lines.append(f"{_field_label(field)}：{_name(value)}")
+            lines.append(f"{_field_label(field)}{colon}{_name(value)}")
     return lines
 
 

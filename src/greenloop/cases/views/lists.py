@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from greenloop.cases import services
@@ -199,7 +200,9 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             _("已交办%(count)d件问题：%(numbers)s")
             % {
                 "count": len(result.assigned),
-                "numbers": "、".join(c.number for c in result.assigned),
+                "numbers": pgettext("separator between names in a list", "、").join(
+                    c.number for c in result.assigned
+                ),
             },
         )
     for number, reason in result.refused:
