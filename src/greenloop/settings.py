@@ -195,3 +195,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("GREENLOOP_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Attachments storage and robot webhook links (issue 3, items 3 and 4) ---
+# GREENLOOP_STORAGE=filesystem (default: MEDIA_ROOT, under the data dir) or
+# s3 with GREENLOOP_S3_BUCKET/ENDPOINT_URL/ACCESS_KEY/SECRET_KEY/REGION; s3
+# needs the "storage" extra. See greenloop/lib/storage.py, docs/notifications.md.
+import os  # noqa: E402
+
+from greenloop.lib.storage import storages_from_env  # noqa: E402
+
+STORAGES = storages_from_env(os.environ, STORAGES)
+# Links in webhook messages start with this (scheme, host, port; no path).
+GREENLOOP_BASE_URL = envstr("GREENLOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# --- end of attachments storage and webhook links ---

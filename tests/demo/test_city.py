@@ -8,6 +8,7 @@ import pytest
 from greenloop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from greenloop.demo.city import UnableToBuildDemoCity, build_demo_city, is_empty
 from greenloop.demo.inspection import PASSWORDLESS_ACCOUNTS
+from greenloop.demo.review import REVIEW_ACCOUNTS
 from greenloop.org.models import (
     BaobaoAssignment,
     Chief,
@@ -60,8 +61,10 @@ def test_it_builds_the_figures_of_the_product_brief(demo):
     assert demo.departments == 20
     assert 750 <= demo.people <= 850
     assert demo.hotspot_grids == 29
-    # One login per role, plus the inspection round's handlers (no password).
-    assert demo.accounts == len(DEMO_ACCOUNTS) + PASSWORDLESS_ACCOUNTS
+    # One login per role, plus the inspection round's handlers and the
+    # 回头看 groups' liaisons (no password).
+    assert demo.accounts == len(DEMO_ACCOUNTS) + PASSWORDLESS_ACCOUNTS + REVIEW_ACCOUNTS
+    assert demo.review_items == 1095
 
 
 def test_county_level_has_four_districts_three_counties_and_a_zone_with_tiexi(demo):

@@ -29,6 +29,7 @@ from greenloop.demo.accounts import DEMO_ACCOUNTS
 from greenloop.demo.inspection import PASSWORDLESS_ACCOUNTS, ROUND_NAME, plan_round
 from greenloop.demo.names import NameBook
 from greenloop.demo.regions import plan_regions
+from greenloop.demo.review import REVIEW_ACCOUNTS
 from greenloop.org.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_only_the_listed_demo_accounts_can_log_in(demo):
     usable = [u.username for u in users if is_password_usable(u.password)]
 
     assert sorted(usable) == sorted(name for name, _ in DEMO_ACCOUNTS)
-    assert len(users) - len(usable) == PASSWORDLESS_ACCOUNTS
+    assert len(users) - len(usable) == PASSWORDLESS_ACCOUNTS + REVIEW_ACCOUNTS
 
 
 def test_the_database_holds_what_the_plan_says(demo, demo_now):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from greenloop.cases.models import Case
+from greenloop.cases.models import Case, ReviewItem
 from greenloop.demo.accounts import create_demo_accounts
 from greenloop.demo.baobao import build_baobao
 from greenloop.demo.chiefs import build_chiefs
@@ -23,6 +23,7 @@ from greenloop.demo.inspection import build_inspection_round
 from greenloop.demo.names import NameBook
 from greenloop.demo.people import build_people
 from greenloop.demo.regions import plan_regions, write_regions
+from greenloop.demo.review import build_review
 from greenloop.demo.units import build_units
 from greenloop.org.models import (
     BaobaoAssignment,
@@ -69,6 +70,7 @@ class DemoSummary:
     published_lists: int
     duties: int
     cases: int
+    review_items: int
 
 
 def is_empty() -> bool:
@@ -111,6 +113,7 @@ def build_demo_city(*, seed: int = 2026, now: dt.datetime | None = None) -> Demo
     build_inspection_round(
         tree=tree, units=units, staff=staff, users=users, rng=rng("inspection"), now=now
     )
+    build_review(tree=tree, units=units, staff=staff, users=users, rng=rng("review"), now=now)
     return summarize()
 
 
@@ -137,4 +140,5 @@ def summarize() -> DemoSummary:
         published_lists=ResponsibilityList.objects.filter(status=ListStatus.PUBLISHED).count(),
         duties=Duty.objects.count(),
         cases=Case.objects.count(),
+        review_items=ReviewItem.objects.count(),
     )

@@ -71,3 +71,14 @@ __all__ = [
 ]
 
 from greenloop.cases.models.ledger import LedgerMapping  # noqa: E402
+
+# --- robot webhooks (issue 3, item 4)
+from greenloop.cases.models.webhook import (  # noqa: E402
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookKind,
+    WebhookTarget,
+)
+
+__all__ += ["DeliveryStatus", "WebhookDelivery", "WebhookEvent", "WebhookKind", "WebhookTarget"]

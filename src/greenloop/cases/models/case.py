@@ -379,6 +379,10 @@ class Case(models.Model):
             # in_inbox() for units and the per-unit counts.
             models.Index(fields=["lead_unit", "state"], name="cases_case_lead_state_idx"),
             models.Index(fields=["state", "region"], name="cases_case_state_region_idx"),
+            # The case list's default order, newest first (scanned
+            # backwards): its first page reads a few rows in order instead
+            # of sorting every visible case.
+            models.Index(fields=["created_at", "id"], name="cases_case_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -141,3 +141,18 @@ __all__ += [
     "select_for_review",
     "withdraw_disclosure",
 ]
+
+# --- historical closed cases: a previous year's ledger (回头看 needs them)
+from greenloop.cases.services._history import (  # noqa: E402
+    ClosedCaseRecord,
+    UnableToImportCase,
+    import_closed_case,
+    import_closed_cases,
+)
+
+__all__ += [
+    "ClosedCaseRecord",
+    "UnableToImportCase",
+    "import_closed_case",
+    "import_closed_cases",
+]

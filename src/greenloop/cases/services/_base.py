@@ -29,6 +29,7 @@ from greenloop.cases.models import (
     Tag,
     UnitRole,
 )
+from greenloop.cases.notifications import notify_case_event
 from greenloop.org.access import ACTIONS, get_scope, is_visible
 from greenloop.org.models import Person, Region, Unit
 
@@ -86,7 +87,7 @@ def _log(
     to_state: str = "",
 ) -> CaseEvent:
     name, unit, roles = _actor(by)
-    return CaseEvent.objects.create(
+    entry = CaseEvent.objects.create(
         case=case,
         action=event if event.startswith("greenloop.") else EVENT + event,
         at=now,
@@ -99,6 +100,9 @@ def _log(
         comment=comment,
         data=data or {},
     )
+    # Robot webhooks hear about some entries, after commit (never blocking).
+    notify_case_event(entry)
+    return entry
 
 
 def _store(

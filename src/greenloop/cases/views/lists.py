@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
@@ -60,6 +61,19 @@ def _card_filters(today: dt.date) -> tuple[Q, Q]:
     return red, yellow
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count: the list already has it from the counts
+    by state, so it asks no ``COUNT(*)`` of its own."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def _list_url(items: list[tuple[str, str]]) -> str:
     base = reverse("cases:list")
     return f"{base}?{urlencode(items)}" if items else base
@@ -79,17 +93,32 @@ def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET, user=user)
     visible = cast(CaseQuerySet, Case.objects.visible_to(user))
 
-    # One query: rows per state over every filter but the state, with cards.
+    # One query: rows per state (and lead unit) over every filter but the
+    # state, with cards. It also gives the page count and, when nothing
+    # but the state narrows the list, the lead units to filter by: on a
+    # large table each further pass over the visible cases costs as much.
     red, yellow = _card_filters(today)
-    per_state = {
-        row["state"]: row
-        for row in form.apply(visible, today, with_state=False)
+    unfiltered = not form.query_items(exclude=("state", "sort"))
+    per_state: dict[str, dict[str, int]] = {}
+    lead_units: set[int] = set()
+    for row in (
+        form.apply(visible, today, with_state=False)
         .order_by()
-        .values("state")
+        .values("state", "lead_unit_id")
         .annotate(n=Count("pk"), red=Count("pk", filter=red), yellow=Count("pk", filter=yellow))
-    }
+    ):
+        totals = per_state.setdefault(row["state"], {"n": 0, "red": 0, "yellow": 0})
+        for figure in ("n", "red", "yellow"):
+            totals[figure] += row[figure]
+        if row["lead_unit_id"] is not None:
+            lead_units.add(row["lead_unit_id"])
     other = form.query_items(exclude=("state",))
     chosen = {s for s in form.value("state") or [] if s}
+    # The rows are the same cases narrowed by the state, as form.apply does.
+    wanted = (chosen - {CaseFilterForm.OPEN}) | (
+        set(OPEN_STATES) if CaseFilterForm.OPEN in chosen else set()
+    )
+    row_count = sum(r["n"] for s, r in per_state.items() if not chosen or s in wanted)
     state_tabs = [
         {
             "value": "",
@@ -127,10 +156,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     rows = (
         form.apply(visible, today).select_related("region", "lead_unit").order_by(*form.ordering())
     )
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = _CountedPaginator(rows, PER_PAGE, count=row_count).get_page(request.GET.get("page"))
     for case in page:
         case.card = case.get_card(today)
 
+    if not unfiltered:
+        lead_units = set(
+            visible.exclude(lead_unit=None).order_by().values_list("lead_unit_id", flat=True)
+        )
     rounds = list(InspectionRound.objects.visible_to(user).order_by("-pk"))
     can_assign = scope.has(Perm.ASSIGN_CASES)
     query = urlencode(form.query_items())
@@ -144,9 +177,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "state_tabs": state_tabs,
             "cards": cards,
             "region_choices": region_filter_choices(user),
-            "unit_choices": Unit.objects.filter(
-                pk__in=visible.exclude(lead_unit=None).order_by().values("lead_unit_id")
-            )
+            "unit_choices": Unit.objects.filter(pk__in=sorted(lead_units))
             .order_by("name", "pk")
             .only("pk", "name"),
             "rounds": rounds,
