@@ -366,3 +366,29 @@ def test_the_list_offers_checkboxes_for_registered_rows_only(live, login):
 
     assert f'value="{registered.pk}:{registered.version}" form="bulk-assign-form"' in page
     assert f'value="{assigned.pk}:' not in page
+
+
+def test_the_bulk_assign_fields_load_on_demand_for_dispatchers_only(live, login):
+    city = live.city
+    dispatcher = login(live.user("dispatcher"))
+
+    page = dispatcher.get(LIST).content.decode()
+    fragment = dispatcher.get(reverse("cases:bulk_assign_form"), headers={"HX-Request": "true"})
+    full = dispatcher.get(reverse("cases:bulk_assign_form")).content.decode()
+    county = login(live.user("county_user")).get(
+        reverse("cases:bulk_assign_form"), headers={"HX-Request": "true"}
+    )
+
+    # The list keeps the form the row checkboxes post with, not its unit selects.
+    assert 'id="bulk-assign-form"' in page
+    assert f'hx-get="{reverse("cases:bulk_assign_form")}"' in page
+    assert 'id="id_bulk_lead_unit"' not in page
+    assert page.count("<option") < 700
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<div id="bulk-assign-fields"')
+    for unit in (city.county_gov, city.dept):
+        assert f'<option value="{unit.pk}">{unit.name}</option>' in html
+    assert 'name="lead_unit"' in html and 'name="cooperating_units"' in html
+    assert 'id="bulk-assign-form"' in full and 'id="id_bulk_lead_unit"' in full
+    assert county.status_code == 403

@@ -12,6 +12,7 @@ urlpatterns = [
     path("inbox/", lists.inbox, name="inbox"),
     path("overdue/", lists.overdue, name="overdue"),
     path("bulk-assign/", lists.bulk_assign, name="bulk_assign"),
+    path("bulk-assign/form/", lists.bulk_assign_form, name="bulk_assign_form"),
     path("views/", lists.save_view, name="save_view"),
     path("views/<int:pk>/delete/", lists.delete_view, name="delete_view"),
     path("<int:pk>/", detail.case_detail, name="detail"),

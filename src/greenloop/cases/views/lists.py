@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from greenloop.cases import services
 from greenloop.cases.errors import UnableToActOnCase
@@ -44,7 +45,14 @@ from greenloop.cases.models import (
     SavedView,
     yellow_card_days,
 )
-from greenloop.cases.views._common import PER_PAGE, form_problems, safe_next, viewer
+from greenloop.cases.views._common import (
+    PER_PAGE,
+    HtmxHttpRequest,
+    form_problems,
+    login_required_htmx,
+    safe_next,
+    viewer,
+)
 from greenloop.cases.workflow import TRANSITIONS
 from greenloop.org.access import Scope, get_scope, require_perm
 from greenloop.org.models import Region, Unit
@@ -192,11 +200,28 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "saved_view_form": SavedViewForm(initial={"query": query}),
             "can_register": scope.has(Perm.REGISTER_CASES),
             "can_assign": can_assign,
-            "bulk_form": BulkAssignForm(user=user, auto_id="id_bulk_%s") if can_assign else None,
             "this_url": request.get_full_path(),
             "REGISTERED": CaseState.REGISTERED,
         },
     )
+
+
+@login_required_htmx
+@require_GET
+@vary_on_headers("HX-Request")
+def bulk_assign_form(request: HtmxHttpRequest) -> HttpResponse:
+    """The bulk-assign panel's fields (unit selects of some 700 options each),
+    fetched by the list page when the panel is opened; without htmx, the
+    form as a page of its own."""
+    user = viewer(request)
+    require_perm(user, Perm.ASSIGN_CASES)
+    context = {
+        "bulk_form": BulkAssignForm(user=user, auto_id="id_bulk_%s"),
+        "this_url": safe_next(request, reverse("cases:list")),
+    }
+    if request.htmx:
+        return render(request, "cases/bulk_assign_form.html#fields", context)
+    return render(request, "cases/bulk_assign_form.html", context)
 
 
 @login_required
