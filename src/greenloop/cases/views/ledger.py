@@ -16,15 +16,10 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import re
-import secrets
-import time
 from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
@@ -63,17 +58,12 @@ from greenloop.org.importing.workbook import (
     size_message,
 )
 from greenloop.org.roles import Perm
-
-# The org import's streaming size limit, reused rather than copied.
-from greenloop.org.views.importing import _SizeLimitedUpload
+from greenloop.web.uploads import SizeLimitedUpload, drop_pending, get_pending, store_pending
 
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "greenloop.cases.ledger_import"
 EXPORT_AUDIT_ACTION = "greenloop.cases.ledger.exported"
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
-# Uploads nobody confirmed or cancelled are swept after a day.
-_PENDING_SECONDS = 24 * 3600
 # Rows of the preview table.
 PREVIEW_ROWS = 20
 
@@ -121,20 +111,11 @@ class UploadForm(forms.Form):
 # --- the pending upload ---------------------------------------------------------
 
 
-def _imports_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
 def _pending(request: HttpRequest) -> tuple[Path, str, LedgerOptions] | None:
-    data = request.session.get(SESSION_KEY)
-    if not isinstance(data, dict) or not _TOKEN.match(str(data.get("token", ""))):
+    found = get_pending(request, SESSION_KEY)
+    if found is None:
         return None
-    path = _imports_dir() / f"{data['token']}.xlsx"
-    if not path.exists():
-        request.session.pop(SESSION_KEY, None)
-        return None
+    path, data = found
     try:
         options = LedgerOptions.from_session(data.get("options") or {})
     except (TypeError, ValueError):
@@ -150,34 +131,11 @@ def _save_options(request: HttpRequest, options: LedgerOptions) -> None:
 
 
 def _drop_pending(request: HttpRequest) -> None:
-    data = request.session.pop(SESSION_KEY, None)
-    if isinstance(data, dict) and _TOKEN.match(str(data.get("token", ""))):
-        (_imports_dir() / f"{data['token']}.xlsx").unlink(missing_ok=True)
-
-
-def _sweep_stale(folder: Path, now: float) -> None:
-    for path in folder.glob("*.xlsx"):
-        try:
-            if now - path.stat().st_mtime > _PENDING_SECONDS:
-                path.unlink(missing_ok=True)
-        except OSError:
-            logger.warning("Unable to remove stale import file", exc_info=True)
+    drop_pending(request, SESSION_KEY)
 
 
 def _store(request: HttpRequest, upload: UploadedFile, options: LedgerOptions) -> None:
-    _drop_pending(request)
-    folder = _imports_dir()
-    _sweep_stale(folder, time.time())
-    token = secrets.token_hex(16)
-    fd = os.open(folder / f"{token}.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    request.session[SESSION_KEY] = {
-        "token": token,
-        "name": (upload.name or "")[:120],
-        "options": options.to_session(),
-    }
+    store_pending(request, SESSION_KEY, upload, {"options": options.to_session()})
 
 
 # --- the import page ------------------------------------------------------------
@@ -191,13 +149,13 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Must happen before anything reads the body, CSRF included; the CSRF
         # check runs right after, in _import_page.
-        limiter = _SizeLimitedUpload(request, max_upload_bytes())
+        limiter = SizeLimitedUpload(request, max_upload_bytes())
         request.upload_handlers.insert(0, limiter)
     return _import_page(request, limiter)
 
 
 @csrf_protect
-def _import_page(request: HttpRequest, limiter: _SizeLimitedUpload | None) -> HttpResponse:
+def _import_page(request: HttpRequest, limiter: SizeLimitedUpload | None) -> HttpResponse:
     if request.method != "POST":
         return _show(request)
     action = request.POST.get("action", "")
@@ -261,7 +219,7 @@ def _show(request: HttpRequest) -> HttpResponse:
     return _preview(request, plan, name)
 
 
-def _upload(request: HttpRequest, limiter: _SizeLimitedUpload | None) -> HttpResponse:
+def _upload(request: HttpRequest, limiter: SizeLimitedUpload | None) -> HttpResponse:
     if limiter is not None and limiter.refused_size is not None:
         return _form(request, error=size_message(limiter.refused_size, limiter.limit), status=413)
     form = UploadForm(request.POST, request.FILES, user=request.user)

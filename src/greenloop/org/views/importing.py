@@ -12,18 +12,11 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
-import secrets
-import time
 from pathlib import Path
-from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -46,102 +39,24 @@ from greenloop.org.importing.workbook import (
     size_message,
 )
 from greenloop.org.roles import Perm
+from greenloop.web.uploads import SizeLimitedUpload, drop_pending, get_pending, store_pending
 
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "greenloop.org.import"
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
-# Uploads nobody confirmed or cancelled are swept after a day.
-_PENDING_SECONDS = 24 * 3600
-# Room for the multipart framing and the CSRF field around the file.
-_MULTIPART_SLACK = 64 * 1024
-
-
-class _SizeLimitedUpload(FileUploadHandler):
-    """Stops reading an upload as soon as it is known to be too big.
-
-    Runs before Django's own handlers, so an oversized file is neither kept
-    in memory nor written to a temporary file; the rest of the body is read
-    and discarded so the connection stays usable.
-    """
-
-    def __init__(self, request: HttpRequest, limit: int) -> None:
-        super().__init__(request)
-        self.limit = limit
-        self.body_size = 0
-        self.refused_size: int | None = None
-
-    def handle_raw_input(
-        self,
-        input_data: Any,
-        META: Any,
-        content_length: int,
-        boundary: Any,
-        encoding: str | None = None,
-    ) -> None:
-        self.body_size = content_length
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        if self.body_size > self.limit + _MULTIPART_SLACK:
-            self._refuse(self.body_size)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > self.limit:
-            self._refuse(max(self.body_size, start + len(raw_data)))
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-    def _refuse(self, size: int) -> None:
-        self.refused_size = size
-        raise StopUpload(connection_reset=False)
-
-
-def _imports_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
 
 
 def _pending_path(request: HttpRequest) -> tuple[Path, str] | None:
-    pending = request.session.get(SESSION_KEY)
-    if not isinstance(pending, dict) or not _TOKEN.match(str(pending.get("token", ""))):
-        return None
-    path = _imports_dir() / f"{pending['token']}.xlsx"
-    if not path.exists():
-        request.session.pop(SESSION_KEY, None)
-        return None
-    return path, str(pending.get("name", ""))
+    found = get_pending(request, SESSION_KEY)
+    return None if found is None else (found[0], str(found[1].get("name", "")))
 
 
 def _drop_pending(request: HttpRequest) -> None:
-    found = _pending_path(request)
-    if found is not None:
-        found[0].unlink(missing_ok=True)
-    request.session.pop(SESSION_KEY, None)
-
-
-def _sweep_stale(folder: Path, now: float) -> None:
-    for path in folder.glob("*.xlsx"):
-        try:
-            if now - path.stat().st_mtime > _PENDING_SECONDS:
-                path.unlink(missing_ok=True)
-        except OSError:
-            logger.warning("Unable to remove stale import file", exc_info=True)
+    drop_pending(request, SESSION_KEY)
 
 
 def _store(request: HttpRequest, upload: UploadedFile) -> None:
-    _drop_pending(request)
-    folder = _imports_dir()
-    _sweep_stale(folder, time.time())
-    token = secrets.token_hex(16)
-    fd = os.open(folder / f"{token}.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    request.session[SESSION_KEY] = {"token": token, "name": (upload.name or "")[:120]}
+    store_pending(request, SESSION_KEY, upload)
 
 
 @csrf_exempt
@@ -152,13 +67,13 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Must happen before anything reads the body, CSRF included; the CSRF
         # check runs right after, in _import_page.
-        limiter = _SizeLimitedUpload(request, max_upload_bytes())
+        limiter = SizeLimitedUpload(request, max_upload_bytes())
         request.upload_handlers.insert(0, limiter)
     return _import_page(request, limiter)
 
 
 @csrf_protect
-def _import_page(request: HttpRequest, limiter: _SizeLimitedUpload | None) -> HttpResponse:
+def _import_page(request: HttpRequest, limiter: SizeLimitedUpload | None) -> HttpResponse:
     if request.method != "POST":
         return _show(request)
     action = request.POST.get("action", "")
@@ -214,7 +129,7 @@ def _show(request: HttpRequest) -> HttpResponse:
     return _preview(request, plan, name)
 
 
-def _upload(request: HttpRequest, limiter: _SizeLimitedUpload | None) -> HttpResponse:
+def _upload(request: HttpRequest, limiter: SizeLimitedUpload | None) -> HttpResponse:
     if limiter is not None and limiter.refused_size is not None:
         return _form(request, size_message(limiter.refused_size, limiter.limit), status=413)
     upload = request.FILES.get("file")
