@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "greenloop.org",
     "greenloop.cases",
     "greenloop.monitoring",
+    "greenloop.quality",
+    "greenloop.complaints",
+    "greenloop.jobs",
     "greenloop.web",
 ]
 

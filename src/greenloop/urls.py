@@ -18,6 +18,8 @@ urlpatterns = [
     path("org/", include("greenloop.org.urls")),
     path("cases/", include("greenloop.cases.urls")),
     path("monitoring/", include("greenloop.monitoring.urls")),
+    path("quality/", include("greenloop.quality.urls")),
+    path("complaints/", include("greenloop.complaints.urls")),
     path("public/", include("greenloop.org.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -7,4 +7,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("greenloop.org.urls_public")),
     path("", include("greenloop.cases.urls_public")),
+    path("", include("greenloop.complaints.urls_public")),
+    path("", include("greenloop.quality.urls_public")),
 ]
