@@ -39,3 +39,44 @@ def _devices(scope: Scope) -> Q:
 @rule("monitoring.monitoringalert")
 def _alerts(scope: Scope) -> Q:
     return _territorial(scope, "device__site__region__")
+
+
+# --- the ingestion store (monitoring pages) -------------------------------
+
+
+def _whole_installation(scope: Scope) -> bool:
+    """Whether the scope reaches every region: the administrators, or a
+    territorial body seated at a root region (the city)."""
+    path = scope.region_path
+    return path is not None and (path == "" or path.count("/") == 1)
+
+
+@rule("monitoring.inboxpacket")
+def _inbox(scope: Scope) -> Q:
+    return _territorial(scope, "device__site__region__")
+
+
+@rule("monitoring.latestvalue")
+def _latest(scope: Scope) -> Q:
+    return _territorial(scope, "device__site__region__")
+
+
+@rule("monitoring.rejectedpacket")
+def _rejected(scope: Scope) -> Q:
+    """A refusal belongs to the device registered under its MN; refusals of
+    MNs that no site in reach owns (unknown devices, probes) only to scopes
+    that reach the whole installation."""
+    if _whole_installation(scope):
+        return Q()
+    if scope.region_path is None:
+        return _NONE
+    from greenloop.monitoring.models import Device
+
+    mns = Device.objects.filter(site__region__path__startswith=scope.region_path).values("mn")
+    return Q(mn__in=mns)
+
+
+@rule("monitoring.rejectcount")
+def _reject_counts(scope: Scope) -> Q:
+    # Counts carry no MN: only the whole installation's view may read them.
+    return Q() if _whole_installation(scope) else _NONE

@@ -75,6 +75,16 @@ class Perm:
     ACCEPT_CASES = "cases.accept"  # accept or send back
     RECHECK_CASES = "cases.recheck"  # re-check or send back
     INSTRUCT_CASES = "cases.instruct"  # 批示
+    # Petitions and public reports (complaints app); which petitions each
+    # applies to is decided in greenloop.complaints.access_rules.
+    VIEW_COMPLAINTS = "complaints.view"
+    HANDLE_COMPLAINTS = "complaints.handle"  # intake, routing, merge, reply, disclosure
+    VIEW_COMPLAINANT = "complaints.view_identity"  # reveal (audited) who reported
+    APPROVE_REWARDS = "complaints.approve_rewards"  # 举报奖励审批
+    # Monitoring pages (monitoring app): devices, sites and their live
+    # values; the raw packet inspector and ingestion health.
+    VIEW_MONITORING = "monitoring.view"
+    INSPECT_PACKETS = "monitoring.inspect"
 
 
 _EVERY_STAFF = {Perm.VIEW_ORG, Perm.USE_API_TOKENS}
@@ -123,6 +133,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({Perm.READ_AUDIT}),
 }
 
+# Monitoring: staff who follow their jurisdiction's stations see the device
+# and site pages; dispatchers and the system administrator (who registers
+# the devices) also read raw packets and the gateway's health. The security
+# administrator and the auditor get none (三员分立).
+_MONITORING_GRANTS: dict[str, frozenset[str]] = {
+    Role.DISPATCHER: frozenset({Perm.VIEW_MONITORING, Perm.INSPECT_PACKETS}),
+    Role.UNIT_HANDLER: frozenset({Perm.VIEW_MONITORING}),
+    Role.UNIT_LEADER: frozenset({Perm.VIEW_MONITORING}),
+    Role.LEADER: frozenset({Perm.VIEW_MONITORING}),
+    Role.ENFORCEMENT: frozenset({Perm.VIEW_MONITORING}),
+    Role.SYSADMIN: frozenset({Perm.VIEW_MONITORING, Perm.INSPECT_PACKETS}),
+}
+for _role, _granted in _MONITORING_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
 # Permissions that change data; the auditor must never hold one.
 WRITE_PERMISSIONS = frozenset(
     {
@@ -156,3 +181,24 @@ def permissions_for_roles(roles: set[str]) -> frozenset[str]:
     for role in roles:
         perms |= ROLE_PERMISSIONS.get(role, frozenset())
     return frozenset(perms)
+
+
+# Petitions (complaints app): business roles that see cases see the
+# petitions behind them (never the complainant); the dispatchers take them
+# in, route, reply and alone may reveal who reported (each time audited);
+# leaders approve rewards. The three administrators get none (三员分立).
+_COMPLAINT_GRANTS: dict[str, frozenset[str]] = {
+    Role.DISPATCHER: frozenset(
+        {Perm.VIEW_COMPLAINTS, Perm.HANDLE_COMPLAINTS, Perm.VIEW_COMPLAINANT}
+    ),
+    Role.UNIT_HANDLER: frozenset({Perm.VIEW_COMPLAINTS}),
+    Role.UNIT_LEADER: frozenset({Perm.VIEW_COMPLAINTS}),
+    Role.LEADER: frozenset({Perm.VIEW_COMPLAINTS, Perm.APPROVE_REWARDS}),
+}
+for _role, _granted in _COMPLAINT_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+WRITE_PERMISSIONS = WRITE_PERMISSIONS | {
+    Perm.HANDLE_COMPLAINTS,
+    Perm.VIEW_COMPLAINANT,
+    Perm.APPROVE_REWARDS,
+}

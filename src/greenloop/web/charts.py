@@ -8,11 +8,17 @@ result in a template as is (it is marked safe: pygal escapes labels)."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 
 import pygal
 from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
+
+# pygal appends an import hook for its map plugins (unused here) that has
+# only the legacy ``find_module``: every later import then raises an
+# ImportWarning, an error under the test settings. Take it out again.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 #: Muted palette readable on white and in print; the first colour is the
 #: product's green.
@@ -73,6 +79,9 @@ def line_chart(
         x_label_rotation=0,
         show_minor_x_labels=False,
         x_labels_major_every=max(1, show_every),
+        # pygal shortens every label to the room of one point, the hidden
+        # ones included; thinned labels have the room of ``show_every``.
+        truncate_label=-1 if show_every > 1 else None,
         truncate_legend=-1,
         legend_at_bottom=True,
         legend_at_bottom_columns=min(len(series), 6) or 1,
