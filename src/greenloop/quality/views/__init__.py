@@ -1,0 +1,1 @@
+"""Pages of the air and water quality app."""
