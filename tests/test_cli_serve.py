@@ -62,6 +62,7 @@ def test_serve_demo_builds_the_city_and_serves_the_login_page(tmp_path):
     assert "演示城市已建成" in output
     assert "dispatcher" in output and "GreenLoop-2026!" in output
     assert f"HJ 212 网关：127.0.0.1:{gateway_port}" in output and "设备模拟器已启动" in output
+    assert "定时任务进程已启动" in output
     assert (tmp_path / "greenloop.sqlite3").exists() and (tmp_path / "secret_key").exists()
 
 
@@ -75,3 +76,28 @@ def test_createadmin_refuses_a_weak_password_and_accepts_a_strong_one(tmp_path):
 
     assert weak.returncode != 0 and "密码不符合要求" in weak.stderr
     assert strong.returncode == 0 and "已创建系统管理员 root" in strong.stdout
+
+
+def test_serve_prepare_only_migrates_and_exits_without_starting_processes(tmp_path):
+    result = subprocess.run([GREENLOOP, "serve", "--prepare-only"], env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=180)
+
+    assert result.returncode == 0, result.stderr
+    assert "greenloop createadmin" in result.stdout
+    assert "定时任务进程已启动" not in result.stdout and "HJ 212 网关" not in result.stdout
+    assert (tmp_path / "greenloop.sqlite3").exists()
+
+
+def test_serve_starts_the_job_worker_beside_the_gateway_unless_told_not_to(monkeypatch):
+    from greenloop.commands import serve
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(serve.subprocess, "Popen", lambda args: started.append(args[1:]) or args)
+
+    serve._start_companions(gateway_port=9212, simulate=False)
+    with_worker = list(started)
+    started.clear()
+    serve._start_companions(gateway_port=9212, simulate=False, worker=False)
+
+    assert with_worker == [["worker"], ["gateway", "--port", "9212"]]
+    assert started == [["gateway", "--port", "9212"]]

@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "manage": "greenloop.commands.admin:manage",
     "cases": "greenloop.cases.ledger_cli:cases",
     "gateway": "greenloop.gateway.cli:gateway",
+    "worker": "greenloop.jobs.cli:worker",
     "simulate": "greenloop.demo.simulator:simulate",
     "hj212": "greenloop.hj212.cli:hj212",
     "aqi": "greenloop.airquality.cli:aqi",

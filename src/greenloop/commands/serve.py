@@ -46,10 +46,16 @@ def _greenloop_exe() -> str:
     return str(beside) if beside.exists() else "greenloop"
 
 
-def _start_companions(*, gateway_port: int | None, simulate: bool) -> list[subprocess.Popen[bytes]]:
-    """The gateway (and in demo mode the device simulator) run as their own
-    processes beside the web, as in production; they share the database."""
+def _start_companions(
+    *, gateway_port: int | None, simulate: bool, worker: bool = True
+) -> list[subprocess.Popen[bytes]]:
+    """The job worker, the gateway (and in demo mode the device simulator)
+    run as their own processes beside the web, as in production; they share
+    the database."""
     procs: list[subprocess.Popen[bytes]] = []
+    if worker:
+        procs.append(subprocess.Popen([_greenloop_exe(), "worker"]))  # noqa: S603
+        click.echo("定时任务进程已启动（数据入湖、设备健康检查等）")
     if gateway_port is None:
         return procs
     procs.append(subprocess.Popen([_greenloop_exe(), "gateway", "--port", str(gateway_port)]))  # noqa: S603
@@ -57,8 +63,15 @@ def _start_companions(*, gateway_port: int | None, simulate: bool) -> list[subpr
     if simulate:
         procs.append(
             subprocess.Popen(  # noqa: S603
-                [_greenloop_exe(), "simulate", "--provision", "--interval", "30",
-                 "--gateway", f"127.0.0.1:{gateway_port}"]
+                [
+                    _greenloop_exe(),
+                    "simulate",
+                    "--provision",
+                    "--interval",
+                    "30",
+                    "--gateway",
+                    f"127.0.0.1:{gateway_port}",
+                ]
             )
         )
         click.echo("设备模拟器已启动：演示设备通过真实 HJ 212 协议向网关上报数据")
@@ -81,17 +94,33 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="Web worker processes.")
-@click.option("--gateway-port", default=9212, show_default=True, type=int, help="HJ 212 gateway port.")
+@click.option(
+    "--gateway-port", default=9212, show_default=True, type=int, help="HJ 212 gateway port."
+)
 @click.option("--no-gateway", is_flag=True, help="Do not start the HJ 212 gateway.")
-@click.option("--demo", is_flag=True, help="Build the demo city on an empty database and show demo logins.")
+@click.option("--no-worker", is_flag=True, help="Do not start the job worker (greenloop worker).")
+@click.option(
+    "--demo", is_flag=True, help="Build the demo city on an empty database and show demo logins."
+)
 @click.option("--seed", default=2026, show_default=True, help="Seed of the demo city.")
-@click.option("--prepare-only", is_flag=True, help="Migrate, collect static files and build the demo, then exit.")
+@click.option(
+    "--prepare-only",
+    is_flag=True,
+    help="Migrate, collect static files and build the demo, then exit.",
+)
 def serve(
-    host: str, port: int, workers: int, gateway_port: int, no_gateway: bool,
-    demo: bool, seed: int, prepare_only: bool,
+    host: str,
+    port: int,
+    workers: int,
+    gateway_port: int,
+    no_gateway: bool,
+    no_worker: bool,
+    demo: bool,
+    seed: int,
+    prepare_only: bool,
 ) -> None:
-    """Run GreenLoop on one machine: migrate, (demo,) then the web and the
-    HJ 212 gateway (with --demo also a device simulator)."""
+    """Run GreenLoop on one machine: migrate, (demo,) then the web, the job
+    worker and the HJ 212 gateway (with --demo also a device simulator)."""
     setup_django(demo=demo)
     run_migrations()
     collect_static()
@@ -110,7 +139,9 @@ def serve(
         click.echo("尚无管理员账号：请先运行 `greenloop createadmin` 创建系统管理员。")
     if prepare_only:
         return
-    procs = _start_companions(gateway_port=None if no_gateway else gateway_port, simulate=demo)
+    procs = _start_companions(
+        gateway_port=None if no_gateway else gateway_port, simulate=demo, worker=not no_worker
+    )
     click.echo(f"正在监听 http://{host}:{port}/ （Ctrl+C 停止）")
     try:
         _run_granian(host, port, workers)
@@ -121,7 +152,12 @@ def serve(
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=int(os.environ.get("GREENLOOP_WEB_WORKERS", "2")), show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=int(os.environ.get("GREENLOOP_WEB_WORKERS", "2")),
+    show_default=True,
+    type=int,
+)
 def web(host: str, port: int, workers: int) -> None:
     """Run only the web process (production: several, behind a proxy)."""
     setup_django()

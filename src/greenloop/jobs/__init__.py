@@ -11,7 +11,12 @@ Apps declare jobs with :func:`job`::
         return "moved 1,234 rows"        # a one-line summary for the run log
 
 A job must be idempotent: the worker may run it again after a crash, and two
-workers may be started in production (the runner takes a lock per job).
+workers may be started in production (the runner claims each period of a job
+once, and never starts a job while its previous run is in progress).
+After downtime a job runs once for the latest missed period; register it
+with ``catch_up=True`` to get one run per missed period instead. The
+runner: :mod:`greenloop.jobs.runner`; the run log: :class:`JobRun`
+(``greenloop.jobs.models``); docs/decisions/0013-jobs-worker.md.
 """
 
 from greenloop.jobs.registry import JOBS, Job, job
