@@ -14,7 +14,9 @@ Needs an empty PostgreSQL database (``DATABASE_URL``, e.g. from
 2. Grow the cases to ``--cases``: ``--imported`` of them through the real
    ``services.import_closed_cases`` (a historical ledger, timed), the rest
    through the bench-only fixture of ``fixture.py`` (PostgreSQL COPY of
-   rows in consistent states with their timelines; see its docstring).
+   rows in consistent states with their timelines; see its docstring),
+   whose stays (days per stage) the backfill of migration ``cases.0007``
+   then records, timed, as for cases recorded before that migration.
 3. Measure again and report p50, p95 and mean per request, the queries
    each makes, and the ratios: at scale ÷ at demo size, and p50 ÷ a bare
    ``SELECT count(*)`` over the cases table through the same connection.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
 import statistics
 import sys
@@ -147,11 +150,12 @@ def _explain(name: str, username: str, queries: list[dict[str, Any]]) -> None:
 
 
 def _grow(target: int, imported: int, now: dt.datetime) -> dict[str, float]:
-    from django.db import transaction
+    from django.apps import apps
+    from django.db import connection, transaction
     from fixture import build_cases
 
     from greenloop.cases import services
-    from greenloop.cases.models import Case, CaseCategory, CaseSource
+    from greenloop.cases.models import Case, CaseCategory, CaseSource, CaseStageSpan
     from greenloop.org.models import Region, RegionLevel, Unit
 
     existing = Case.objects.count()
@@ -196,6 +200,18 @@ def _grow(target: int, imported: int, now: dt.datetime) -> dict[str, float]:
     with transaction.atomic():
         rows = build_cases(target - existing - to_import, now=now)
     timings["fixture"] = time.perf_counter() - t
+    # The fixture writes timelines only; their stays come from the data
+    # migration's backfill, as for cases recorded before cases.0007.
+    t = time.perf_counter()
+    with transaction.atomic():
+        backfill = importlib.import_module(
+            "greenloop.cases.migrations.0007_backfill_case_stage_spans"
+        ).backfill_stage_spans
+        backfill(apps, None)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {CaseStageSpan._meta.db_table}")
+    timings["backfill"] = time.perf_counter() - t
+    timings["spans"] = float(CaseStageSpan.objects.count())
     timings.update({k: float(v) for k, v in rows.items()})
     timings["imported"] = float(to_import)
     return timings
@@ -243,7 +259,9 @@ def main() -> None:
         f"grown to {big_n:,} cases, {CaseEvent.objects.count():,} timeline entries: "
         f"{grown['imported']:,.0f} via import_closed_cases in "
         f"{grown['import_closed_cases']:.1f} s, {grown['cases']:,.0f} by the fixture "
-        f"({grown['events']:,.0f} entries) in {grown['fixture']:.1f} s"
+        f"({grown['events']:,.0f} entries) in {grown['fixture']:.1f} s; "
+        f"backfill of migration cases.0007: {grown['spans']:,.0f} stays in "
+        f"{grown['backfill']:.1f} s"
     )
     big = measure(args.requests, explain=args.explain)
 

@@ -14,7 +14,10 @@ services would have left behind directly, with PostgreSQL ``COPY``:
 * its timeline holds the state-changing entries that lead to that state
   (registered, assigned, rectification started, acceptance requested,
   accepted, re-checked, closed; verified unfounded; merged), at increasing
-  times between registration and ``state_changed_at``;
+  times between registration and ``state_changed_at`` — without the stays
+  (``CaseStageSpan``) the transitions would also have recorded: the bench
+  builds those with the backfill of migration ``cases.0007``, as for cases
+  recorded before it;
 * some working cases have a cooperating unit (``CaseUnit``), so the
   participant part of the visibility rule has rows to look at.
 

@@ -314,22 +314,55 @@ def test_every_figure_has_a_definition_in_the_docs():
     assert set(statistics.DEFINITIONS) <= documented
 
 
-def test_the_database_and_python_agree_on_the_stage_totals(loop):
-    from tests.cases.conftest import Loop
+# --- the statistics page in one pass -------------------------------------------------
 
-    start = dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC)
-    for offset in (0, 3):
-        at = [Loop(loop.city, start + dt.timedelta(days=offset + d, hours=d)) for d in range(8)]
-        case = at[1].assign(at[0].register())
-        case = at[2].start(case)
-        at[4].evidence(case)
-        case = at[5].accept(at[4].request(case))
-        at[7].close(at[6].recheck(case))
-    cases = Case.objects.all()
 
-    in_sql = statistics._stage_totals_sql(cases)
-    in_python = statistics._stage_totals_python(cases)
+@pytest.mark.parametrize("who", ["dispatcher", "county_user"])
+def test_the_statistics_page_shows_what_each_table_computed_alone_shows(
+    central_round, loop_city, who
+):
+    from greenloop.cases.campaign_queries import statistics_cases
+    from greenloop.org.models import Unit
 
-    assert in_sql[1] == in_python[1] and in_sql[3] == in_python[3] == 2
-    assert in_sql[0] == pytest.approx(in_python[0], abs=1)
-    assert in_sql[2] == pytest.approx(in_python[2], abs=1)
+    cases, parent = statistics_cases(loop_city.users[who], StatisticsFilters())
+    rounds = dict(InspectionRound.objects.values_list("pk", "name"))
+    units = {**dict(Unit.objects.values_list("pk", "name")), None: "未交办"}
+
+    figures = statistics.case_statistics(cases, TODAY, parent=parent, rounds=rounds)
+
+    assert figures["summary"] == statistics.summarize(cases, TODAY)
+    assert figures["disclosure"] == statistics.disclosure_figures(cases)
+    for field in ("state", "source", "category"):
+        assert figures[f"by_{field}"] == statistics.count_by(cases, field)
+    assert figures["by_region"] == statistics.summarize_by_region(cases, parent, TODAY)
+    assert figures["by_unit"] == statistics.summarize_by(cases, TODAY, "lead_unit", units)
+    assert figures["by_round"] == [
+        g for g in statistics.summarize_by(cases, TODAY, "inspection_round", rounds) if g["group"]
+    ]
+
+
+def test_the_batch_table_of_a_round_is_the_same_as_computed_alone(central_round, loop_city):
+    from greenloop.cases.campaign_queries import statistics_cases
+
+    filters = StatisticsFilters(inspection_round=central_round)
+    cases, parent = statistics_cases(loop_city.users["dispatcher"], filters)
+    batches = {b.pk: f"第{b.number}批" for b in central_round.batches.order_by("number")}
+
+    figures = statistics.case_statistics(cases, TODAY, parent=parent, rounds={}, batches=batches)
+
+    alone = statistics.summarize_by(cases, TODAY, "batch", batches, batches)
+    assert figures["by_batch"] == [g for g in alone if g["group"]]
+    assert len(figures["by_batch"]) == 30
+
+
+def test_the_statistics_take_a_fixed_number_of_queries(
+    central_round, loop_city, django_assert_max_num_queries
+):
+    dispatcher = loop_city.users["dispatcher"]
+    statistics_for(dispatcher, StatisticsFilters(), TODAY)  # the reader's scope, once
+
+    # Rounds, the region table's parent, the one pass, region and unit names, stages.
+    with django_assert_max_num_queries(6):
+        figures = statistics_for(dispatcher, StatisticsFilters(), TODAY)
+
+    assert figures["summary"]["total"] == 100

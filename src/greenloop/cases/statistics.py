@@ -38,9 +38,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext
@@ -50,9 +49,9 @@ from greenloop.cases.models import (
     OPEN_STATES,
     AccountabilityForm,
     CaseCategory,
-    CaseEvent,
     CaseQuerySet,
     CaseSource,
+    CaseStageSpan,
     CaseState,
     DisclosureStatus,
     FeedbackAspect,
@@ -155,6 +154,14 @@ _SHOULD_DISCLOSE = _CLOSED & Q(inspection_round__isnull=False)
 _DISCLOSED = _SHOULD_DISCLOSE & Q(disclosure__status=DisclosureStatus.PUBLISHED)
 
 
+def _disclosure_aggregates() -> dict[str, Any]:
+    return {
+        "should_disclose": Count("pk", filter=_SHOULD_DISCLOSE),
+        "disclosed": Count("pk", filter=_DISCLOSED),
+        "published": Count("pk", filter=Q(disclosure__status=DisclosureStatus.PUBLISHED)),
+    }
+
+
 def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
@@ -225,6 +232,7 @@ _EMPTY_ROW: dict[str, Any] = dict.fromkeys(
         "closed_on_time",
         "should_disclose",
         "disclosed",
+        "published",
     ),
     0,
 )
@@ -236,10 +244,20 @@ def _grouped_rows(cases: QuerySet[Any], today: dt.date, *fields: Any) -> list[di
         .values(*fields)
         .annotate(
             **_aggregates(today),
-            should_disclose=Count("pk", filter=_SHOULD_DISCLOSE),
-            disclosed=Count("pk", filter=_DISCLOSED),
+            **_disclosure_aggregates(),
         )
     )
+
+
+def _groups(
+    rows: dict[Any, dict[str, Any]], names: dict[Any, str], keys: Iterable[Any] = ()
+) -> list[GroupSummary]:
+    """Group summaries of ``rows`` (figures per key), in the order of
+    ``keys``, then by name."""
+    order = list(dict.fromkeys([*keys, *sorted(rows, key=lambda k: (names.get(k, ""), str(k)))]))
+    return [
+        _group_summary(k, names.get(k, "" if k is None else str(k)), rows.get(k)) for k in order
+    ]
 
 
 def summarize_by(
@@ -256,31 +274,18 @@ def summarize_by(
     case falls in them (a batch whose cases the user does not see). Groups
     come in the order of ``keys``, then by name.
     """
-    names = names or {}
     rows = {r[field]: r for r in _grouped_rows(cases, today, field)}
-    order = list(dict.fromkeys([*keys, *sorted(rows, key=lambda k: (names.get(k, ""), str(k)))]))
-    return [
-        _group_summary(k, names.get(k, "" if k is None else str(k)), rows.get(k)) for k in order
-    ]
+    return _groups(rows, names or {}, keys)
 
 
-def summarize_by_region(cases: QuerySet[Any], parent: Region, today: dt.date) -> list[GroupSummary]:
-    """One summary per child region of ``parent`` (cases registered at
-    ``parent`` itself count under its own name).
+def _region_width(parent: Region) -> int:
+    # A region path is each ancestor's 12-digit code followed by "/", so the
+    # first len(parent.path) + 13 characters name the child a case lies
+    # under (or the parent itself, for a case registered there).
+    return len(parent.path) + 13
 
-    A region path is each ancestor's 12-digit code followed by "/", so the
-    first ``len(parent.path) + 13`` characters name the child a case lies
-    under.
-    """
-    width = len(parent.path) + 13
-    rows = _grouped_rows(
-        cases.filter(region__path__startswith=parent.path).annotate(
-            bucket=Substr(F("region__path"), 1, width)
-        ),
-        today,
-        "bucket",
-    )
-    by_path = {r["bucket"]: r for r in rows}
+
+def _region_groups(by_path: dict[str, dict[str, Any]], parent: Region) -> list[GroupSummary]:
     regions = {r.path: r for r in Region.objects.filter(path__in=list(by_path))}
     regions[parent.path] = parent
     return [
@@ -289,6 +294,19 @@ def summarize_by_region(cases: QuerySet[Any], parent: Region, today: dt.date) ->
         )
         for path in sorted(by_path)
     ]
+
+
+def summarize_by_region(cases: QuerySet[Any], parent: Region, today: dt.date) -> list[GroupSummary]:
+    """One summary per child region of ``parent`` (cases registered at
+    ``parent`` itself count under its own name)."""
+    rows = _grouped_rows(
+        cases.filter(region__path__startswith=parent.path).annotate(
+            bucket=Substr(F("region__path"), 1, _region_width(parent))
+        ),
+        today,
+        "bucket",
+    )
+    return _region_groups({r["bucket"]: r for r in rows}, parent)
 
 
 # --- counts by a choice field ----------------------------------------------
@@ -347,11 +365,10 @@ class DisclosureFigures(TypedDict):
 def disclosure_figures(cases: QuerySet[Any]) -> DisclosureFigures:
     """信息公开率: of the closed cases of inspection rounds, how many carry a
     published text."""
-    row = cases.order_by().aggregate(
-        should_disclose=Count("pk", filter=_SHOULD_DISCLOSE),
-        disclosed=Count("pk", filter=_DISCLOSED),
-        published=Count("pk", filter=Q(disclosure__status=DisclosureStatus.PUBLISHED)),
-    )
+    return _disclosure(cases.order_by().aggregate(**_disclosure_aggregates()))
+
+
+def _disclosure(row: dict[str, Any]) -> DisclosureFigures:
     return DisclosureFigures(
         should_disclose=row["should_disclose"],
         disclosed=row["disclosed"],
@@ -397,30 +414,40 @@ class StageDurations(TypedDict):
     days_to_close: float | None
 
 
-_Totals = tuple[dict[str, float], dict[str, int], float, int]
-
-
 def stage_durations(cases: QuerySet[Any]) -> StageDurations:
-    """Average days per stage, from the timeline.
+    """Average days per stage, from the timeline, in one query.
 
-    1. Read the state-changing entries (registration and transitions) of
-       the cases, in order (``at``, then id), per case.
-    2. A stay in a state runs from the entry that moved the case into it to
-       the entry that moved it out; each finished stay counts once (a case
-       sent back twice rectifies three times: three stays).
-    3. Stays not yet finished are left out; so is time spent closed (until
-       a 回头看 reopens the case) and merged.
-    4. Registration to closure: from the case's first ``registered`` entry
-       to each of its ``closed`` entries.
-
-    On SQLite and PostgreSQL the database does the work (a window function
-    pairs each entry with the one before it); elsewhere Python walks the
-    entries.
+    1. Each transition records the stay it ends (``CaseStageSpan``): from
+       the state-changing entry that moved the case into the state it
+       leaves (in order of ``at``, then id) to its own entry; migration
+       ``cases.0007`` did the same for older timelines.
+    2. Each finished stay counts once (a case sent back twice rectifies
+       three times: three stays); stays not yet finished have no row, and
+       time spent closed (until a 回头看 reopens the case) or merged is left
+       out here.
+    3. Registration to closure: recorded on the stay each closure ends,
+       from the case's earliest ``registered`` entry.
     """
-    if connection.vendor in _SECONDS_BETWEEN:
-        seconds, stays, to_close, closures = _stage_totals_sql(cases)
-    else:
-        seconds, stays, to_close, closures = _stage_totals_python(cases)
+    rows = (
+        CaseStageSpan.objects.filter(case__in=cases.order_by().values("pk"))
+        .order_by()
+        .values_list("state")
+        .annotate(
+            stays=Count("pk"),
+            total=Sum("seconds"),
+            closures=Count("seconds_since_registration"),
+            to_close=Sum("seconds_since_registration"),
+        )
+    )
+    seconds: dict[str, float] = {}
+    stays: dict[str, int] = {}
+    closures = 0
+    to_close = 0.0
+    for state, n, total, closed, since in rows:
+        closures += closed
+        to_close += since or 0.0
+        if state in STAGE_LABELS:
+            stays[state], seconds[state] = n, total or 0.0
     return StageDurations(
         stages=[
             StageFigure(
@@ -436,84 +463,6 @@ def stage_durations(cases: QuerySet[Any]) -> StageDurations:
         closures=closures,
         days_to_close=round(to_close / closures / _DAY, 1) if closures else None,
     )
-
-
-# Seconds from ``{start}`` to ``{end}``, two timestamp columns.
-_SECONDS_BETWEEN = {
-    "postgresql": "EXTRACT(EPOCH FROM ({end} - {start}))",
-    "sqlite": "((julianday({end}) - julianday({start})) * 86400.0)",
-}
-
-
-def _stage_totals_sql(cases: QuerySet[Any]) -> _Totals:
-    qn = connection.ops.quote_name
-    table = qn(CaseEvent._meta.db_table)
-    case_id, at, from_state, to_state, pk = (
-        qn(c) for c in ("case_id", "at", "from_state", "to_state", "id")
-    )
-    between = _SECONDS_BETWEEN[connection.vendor]
-    ids_sql, ids_params = cases.order_by().values("pk").query.sql_with_params()
-    window = f"OVER (PARTITION BY {case_id} ORDER BY {at}, {pk})"
-    stays_sql = f"""
-        SELECT {from_state}, COUNT(*), SUM({between.format(start="prev_at", end=at)})
-        FROM (
-            SELECT {from_state}, {at},
-                   LAG({to_state}) {window} AS prev_state,
-                   LAG({at}) {window} AS prev_at
-            FROM {table}
-            WHERE {to_state} <> %s AND {case_id} IN ({ids_sql})
-        ) entries
-        WHERE prev_state = {from_state}
-        GROUP BY {from_state}
-    """  # noqa: S608 -- only quoted names and the ORM's own SQL are interpolated
-    close_sql = f"""
-        SELECT COUNT(*), SUM({between.format(start="r.registered_at", end="e." + at)})
-        FROM {table} e
-        JOIN (
-            SELECT {case_id} AS case_ref, MIN({at}) AS registered_at
-            FROM {table}
-            WHERE {to_state} = %s AND {case_id} IN ({ids_sql})
-            GROUP BY {case_id}
-        ) r ON e.{case_id} = r.case_ref
-        WHERE e.{to_state} = %s
-    """  # noqa: S608
-    seconds: dict[str, float] = {}
-    stays: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(stays_sql, ["", *ids_params])
-        for state, n, total in cursor.fetchall():
-            if state in STAGE_LABELS:
-                stays[state], seconds[state] = int(n), float(total or 0)
-        cursor.execute(close_sql, [CaseState.REGISTERED, *ids_params, CaseState.CLOSED])
-        closures, to_close = cursor.fetchone()
-    return seconds, stays, float(to_close or 0), int(closures or 0)
-
-
-def _stage_totals_python(cases: QuerySet[Any]) -> _Totals:
-    seconds: dict[str, float] = defaultdict(float)
-    stays: dict[str, int] = defaultdict(int)
-    current: dict[int, tuple[str, dt.datetime]] = {}
-    registered: dict[int, dt.datetime] = {}
-    to_close = 0.0
-    closures = 0
-    events = (
-        CaseEvent.objects.filter(case__in=cases.order_by().values("pk"))
-        .exclude(to_state="")
-        .order_by("case_id", "at", "pk")
-        .values_list("case_id", "at", "from_state", "to_state")
-    )
-    for case_id, at, from_state, to_state in events.iterator(chunk_size=5000):
-        here = current.get(case_id)
-        if here is not None and here[0] == from_state and from_state in STAGE_LABELS:
-            seconds[from_state] += (at - here[1]).total_seconds()
-            stays[from_state] += 1
-        current[case_id] = (to_state, at)
-        if to_state == CaseState.REGISTERED and case_id not in registered:
-            registered[case_id] = at
-        if to_state == CaseState.CLOSED and case_id in registered:
-            to_close += (at - registered[case_id]).total_seconds()
-            closures += 1
-    return dict(seconds), dict(stays), to_close, closures
 
 
 # --- 回头看 --------------------------------------------------------------------
@@ -640,11 +589,7 @@ def round_progress(cases: QuerySet[Any], batches: Iterable[Any], today: dt.date)
     whole, per batch (every batch listed, with counts by state) and per
     feedback aspect (共性/个性)."""
     batches = list(batches)
-    overall = cases.order_by().aggregate(
-        **_aggregates(today),
-        should_disclose=Count("pk", filter=_SHOULD_DISCLOSE),
-        disclosed=Count("pk", filter=_DISCLOSED),
-    )
+    overall = cases.order_by().aggregate(**_aggregates(today), **_disclosure_aggregates())
     per_batch = {
         g["group"]: g for g in summarize_by(cases, today, "batch", keys=[b.pk for b in batches])
     }
@@ -686,6 +631,51 @@ class CaseStatistics(TypedDict):
     stages: StageDurations
 
 
+# Cases per value of each choice field, as extra counts of the one pass of
+# case_statistics: "n_state_CLOSED", "n_source_PATROL"…
+_CHOICE_FIELDS = ("state", "source", "category")
+
+
+def _choice_count_name(field: str, value: str) -> str:
+    return f"n_{field}_{value}"
+
+
+def _choice_counts() -> dict[str, Any]:
+    return {
+        _choice_count_name(field, value): Count("pk", filter=Q(**{field: value}))
+        for field in _CHOICE_FIELDS
+        for value in _CHOICES[field].values
+    }
+
+
+def _rollup(
+    rows: Iterable[dict[str, Any]], field: str | None, names: Iterable[str] = _EMPTY_ROW
+) -> dict[Any, dict[str, Any]]:
+    """Add up the figures ``names`` of finer groups per value of ``field``
+    (all of them under ``None`` when ``field`` is None). Every figure is a
+    count or a sum, so the totals equal a query grouped by ``field``
+    alone."""
+    names = tuple(names)
+    totals: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        into = totals.setdefault(None if field is None else row[field], dict.fromkeys(names, 0))
+        for name in names:
+            into[name] += row[name] or 0
+    return totals
+
+
+def _labelled(overall: dict[str, Any], field: str) -> list[LabelledCount]:
+    """:func:`count_by` from the extra counts of the one pass."""
+    return [
+        LabelledCount(
+            key=value,
+            label=gettext(label),
+            count=overall.get(_choice_count_name(field, value), 0),
+        )
+        for value, label in _CHOICES[field].choices
+    ]
+
+
 def case_statistics(
     cases: QuerySet[Any],
     today: dt.date,
@@ -700,24 +690,57 @@ def case_statistics(
     ``parent`` is the region whose children the region table lists;
     ``rounds``, ``batches`` and ``units`` name the groups (``batches`` only
     when one round is chosen; ``units`` defaults to the lead units' names).
+
+    1. One pass over the cases (and so one evaluation of the reader's
+       visibility): every figure grouped by lead unit, round, child region
+       of ``parent`` (and batch, when a round is chosen) — a few hundred
+       rows — with counts per state, source and category alongside.
+    2. Those rows added up give the summary, the disclosure figures, the
+       counts by state, source and category and the unit, region, round
+       and batch tables: each the same as :func:`summarize`,
+       :func:`count_by` or :func:`summarize_by` over ``cases``.
+    3. Days per stage: :func:`stage_durations`, one more query.
     """
+    keys = ["lead_unit", "inspection_round"]
+    grouped = cases
+    if batches is not None:
+        keys.append("batch")
+    if parent is not None:
+        grouped = cases.annotate(bucket=Substr(F("region__path"), 1, _region_width(parent)))
+        keys.append("bucket")
+    rows = list(
+        grouped.order_by()
+        .values(*keys)
+        .annotate(**_aggregates(today), **_disclosure_aggregates(), **_choice_counts())
+    )
+    everything = [*_EMPTY_ROW, *_choice_counts()]
+    overall = _rollup(rows, None, everything).get(None, dict.fromkeys(everything, 0))
+    by_unit = _rollup(rows, "lead_unit")
+
     if units is None:
         from greenloop.org.models import Unit
 
-        ids = set(cases.order_by().exclude(lead_unit=None).values_list("lead_unit", flat=True))
+        ids = [pk for pk in by_unit if pk is not None]
         units = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
     units = {**units, None: gettext("未交办")}
     return CaseStatistics(
-        summary=summarize(cast(CaseQuerySet, cases), today),
-        disclosure=disclosure_figures(cases),
-        by_state=count_by(cases, "state"),
-        by_source=count_by(cases, "source"),
-        by_category=count_by(cases, "category"),
-        by_region=summarize_by_region(cases, parent, today) if parent is not None else [],
-        by_unit=summarize_by(cases, today, "lead_unit", units),
-        by_round=[g for g in summarize_by(cases, today, "inspection_round", rounds) if g["group"]],
+        summary=_summary(overall),
+        disclosure=_disclosure(overall),
+        by_state=_labelled(overall, "state"),
+        by_source=_labelled(overall, "source"),
+        by_category=_labelled(overall, "category"),
+        by_region=(
+            _region_groups(
+                _rollup((r for r in rows if r["bucket"].startswith(parent.path)), "bucket"),
+                parent,
+            )
+            if parent is not None
+            else []
+        ),
+        by_unit=_groups(by_unit, units),
+        by_round=[g for g in _groups(_rollup(rows, "inspection_round"), rounds) if g["group"]],
         by_batch=(
-            [g for g in summarize_by(cases, today, "batch", batches, batches) if g["group"]]
+            [g for g in _groups(_rollup(rows, "batch"), batches, batches) if g["group"]]
             if batches is not None
             else []
         ),

@@ -17,6 +17,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from greenloop.cases.models import CaseCategory, FeedbackAspect
 from greenloop.org.importing.schema import normalize_header as _org_normalize_header
 
@@ -234,14 +236,19 @@ def parse_date(value: object) -> dt.date | None:
     if match is None:
         if any(word in text for word in ("长期", "持续", "立行立改", "年底", "月底")):
             raise BadValue(
-                f"“{text}”不是具体日期：请填写日期，如 2026-06-30；长期任务可在导入后添加阶段节点"
+                _(
+                    "“%(text)s”不是具体日期：请填写日期，如 2026-06-30；长期任务可在导入后添加阶段节点"
+                )
+                % {"text": text}
             )
-        raise BadValue(f"“{text}”不是日期，请填写如 2026-06-30 或 2026年6月30日")
+        raise BadValue(
+            _("“%(text)s”不是日期，请填写如 2026-06-30 或 2026年6月30日") % {"text": text}
+        )
     year, month, day = (int(g) for g in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise BadValue(f"“{text}”不是有效的日期") from None
+        raise BadValue(_("“%(text)s”不是有效的日期") % {"text": text}) from None
 
 
 YES = frozenset({"是", "Y", "YES", "TRUE", "1", "√", "✓", "重点", "重点件"})
@@ -254,7 +261,7 @@ def parse_yes_no(value: object) -> bool:
         return False
     if text in YES:
         return True
-    raise BadValue(f"“{cell_text(value)}”应为“是”或“否”")
+    raise BadValue(_("“%(text)s”应为“是”或“否”") % {"text": cell_text(value)})
 
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -284,11 +291,11 @@ def parse_batch(value: object) -> int | None:
         return None
     match = _BATCH.match(text)
     if match is None:
-        raise BadValue(f"“{text}”不是批次号，请填写如“第3批”或“3”")
+        raise BadValue(_("“%(text)s”不是批次号，请填写如“第3批”或“3”") % {"text": text})
     digits = match.group(1)
     number = int(digits) if digits.isdigit() else _chinese_number(digits)
     if not 1 <= number <= 999:
-        raise BadValue(f"批次号“{text}”应在1到999之间")
+        raise BadValue(_("批次号“%(text)s”应在1到999之间") % {"text": text})
     return number
 
 
@@ -339,7 +346,8 @@ def parse_category(value: object) -> str:
             if word in part:
                 return code
     raise BadValue(
-        f"未知的污染类型“{text}”，应为：大气、水、土壤、固废、噪声、生态、辐射、其他之一"
+        _("未知的污染类型“%(text)s”，应为：大气、水、土壤、固废、噪声、生态、辐射、其他之一")
+        % {"text": text}
     )
 
 
@@ -365,7 +373,7 @@ def parse_aspect(value: object) -> str:
         return ""
     found = _ASPECTS.get(text)
     if found is None:
-        raise BadValue(f"“{text}”应为“共性问题”或“个性问题”")
+        raise BadValue(_("“%(text)s”应为“共性问题”或“个性问题”") % {"text": text})
     return str(found)
 
 
@@ -378,7 +386,7 @@ def parse_count(value: object) -> int:
     if not text:
         return 1
     if not text.isdigit() or not 1 <= int(text) <= 999:
-        raise BadValue(f"“{text}”应为1到999之间的整数")
+        raise BadValue(_("“%(text)s”应为1到999之间的整数") % {"text": text})
     return int(text)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenloop.audit.log import record
 from greenloop.cases.errors import UnableToActOnCase
@@ -40,7 +41,7 @@ class LedgerRejected(Exception):
     """The ledger has problems; nothing was written."""
 
     def __init__(self, problems: list[LedgerProblem]) -> None:
-        super().__init__(f"导入被拒绝：{len(problems)}个问题")
+        super().__init__(_("导入被拒绝：%(count)d个问题") % {"count": len(problems)})
         self.problems = problems
 
 
@@ -87,7 +88,10 @@ def commit_ledger(
         raise LedgerRejected(
             [
                 LedgerProblem(
-                    "", None, "", "导入期间数据被其他操作修改，未写入任何数据；请重新预览后再导入"
+                    "",
+                    None,
+                    "",
+                    _("导入期间数据被其他操作修改，未写入任何数据；请重新预览后再导入"),
                 )
             ]
         ) from exc

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from greenloop.cases.ledger.columns import category_label
@@ -76,12 +77,12 @@ class LedgerProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = [self.sheet or "工作簿"]
+        where = [self.sheet or gettext("工作簿")]
         if self.row is not None:
-            where.append(f"第{self.row}行")
+            where.append(gettext("第%(row)d行") % {"row": self.row})
         if self.column:
-            where.append(f"“{self.column}”列")
-        return f"{' '.join(where)}：{self.reason}"
+            where.append(gettext("“%(column)s”列") % {"column": self.column})
+        return gettext("%(where)s：%(reason)s") % {"where": " ".join(where), "reason": self.reason}
 
 
 @dataclass(slots=True)

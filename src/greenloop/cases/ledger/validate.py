@@ -31,6 +31,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from greenloop.cases.ledger.columns import (
     BY_CODE,
     BadValue,
@@ -117,15 +119,17 @@ class _Regions:
         if text.isdigit() and len(text) == 12:
             pk = self.by_code.get(text)
             if pk is None:
-                return None, f"区划代码“{text}”不存在或不在您的管辖范围内"
+                return None, _("区划代码“%(code)s”不存在或不在您的管辖范围内") % {"code": text}
             return pk, ""
         found = self.by_key.get(_key(text), set())
         if len(found) == 1:
             return next(iter(found)), ""
         if not found:
-            return None, f"未找到行政区域“{text}”，或该区域不在您的管辖范围内"
-        options = "、".join(sorted(self.qualified(pk) for pk in found)[:4])
-        return None, f"“{text}”有{len(found)}个同名区划（{options}），请写上级区划名称或12位代码"
+            return None, _("未找到行政区域“%(name)s”，或该区域不在您的管辖范围内") % {"name": text}
+        options = _("、").join(sorted(self.qualified(pk) for pk in found)[:4])
+        return None, _(
+            "“%(name)s”有%(count)d个同名区划（%(options)s），请写上级区划名称或12位代码"
+        ) % {"name": text, "count": len(found), "options": options}
 
 
 class _Units:
@@ -138,7 +142,7 @@ class _Units:
         self.by_name: dict[str, set[int]] = defaultdict(set)
         self.by_alias: dict[str, set[int]] = defaultdict(set)
         self.name = {pk: name for pk, _, name in rows}
-        for pk, _, name in rows:
+        for pk, _code, name in rows:
             self.by_name[_key(name)].add(pk)
             for city in cities:
                 if name.startswith(city) and len(name) > len(city) + 1:
@@ -155,9 +159,11 @@ class _Units:
             if len(found) == 1:
                 return next(iter(found)), ""
             if len(found) > 1:
-                options = "、".join(sorted(self.name[pk] for pk in found)[:4])
-                return None, f"“{text}”对应多个单位（{options}），请填写单位全称或单位编码"
-        return None, f"未找到单位“{text}”，或该单位不在您的管辖范围内"
+                options = _("、").join(sorted(self.name[pk] for pk in found)[:4])
+                return None, _(
+                    "“%(name)s”对应多个单位（%(options)s），请填写单位全称或单位编码"
+                ) % {"name": text, "options": options}
+        return None, _("未找到单位“%(name)s”，或该单位不在您的管辖范围内") % {"name": text}
 
 
 def _key(text: str) -> str:
@@ -190,7 +196,7 @@ class _Validator:
     def setup(self) -> bool:
         scope = get_scope(self.by)
         if not scope.has(Perm.REGISTER_CASES):
-            self.bad(None, "", "您的角色不能登记问题，不能导入台账（需要调度员角色）")
+            self.bad(None, "", _("您的角色不能登记问题，不能导入台账（需要调度员角色）"))
             return False
         options = self.options
         if options.round_id is not None:
@@ -198,25 +204,25 @@ class _Validator:
                 InspectionRound.objects.visible_to(self.by).filter(pk=options.round_id).first()
             )
             if self.round is None:
-                self.bad(None, "", "所选督察轮次不存在")
+                self.bad(None, "", _("所选督察轮次不存在"))
                 return False
             self.plan.round_name = self.round.name
         if options.kind == SourceKind.PETITION:
             self.plan.source = CaseSource.INSPECTION_PETITION
         elif options.kind == SourceKind.FEEDBACK:
             if self.round is None:
-                self.bad(None, "", "导入督察反馈问题须选择督察轮次")
+                self.bad(None, "", _("导入督察反馈问题须选择督察轮次"))
                 return False
             self.plan.source = _FEEDBACK_SOURCE[RoundKind(self.round.kind)]
         else:
-            self.bad(None, "", f"未知的台账类型“{options.kind}”")
+            self.bad(None, "", _("未知的台账类型“%(kind)s”") % {"kind": options.kind})
             return False
         if options.batch_number is not None:
             if self.round is None:
-                self.bad(None, "", "指定交办批次须先选择督察轮次")
+                self.bad(None, "", _("指定交办批次须先选择督察轮次"))
                 return False
             if not 1 <= options.batch_number <= 999:
-                self.bad(None, "", "交办批次号应在1到999之间")
+                self.bad(None, "", _("交办批次号应在1到999之间"))
                 return False
         return True
 
@@ -225,7 +231,7 @@ class _Validator:
     def _header_at(self, raw: RawSheet, chosen: Mapping[int, str]) -> tuple[int, int]:
         """(index into raw.rows of the header row, number of fields it names)."""
         best, best_score = 0, 0
-        for i, (_, values) in enumerate(raw.rows[:HEADER_SEARCH_ROWS]):
+        for i, (_number, values) in enumerate(raw.rows[:HEADER_SEARCH_ROWS]):
             columns = choose_columns(values, remembered=self.remembered, chosen=chosen)
             score = len({c.field for c in columns if c.field})
             if score > best_score:
@@ -238,7 +244,7 @@ class _Validator:
         if wanted:
             raw = next((s for s in sheets if s.title == wanted), None)
             if raw is None:
-                self.bad(None, "", f"工作簿中没有工作表“{wanted}”")
+                self.bad(None, "", _("工作簿中没有工作表“%(sheet)s”") % {"sheet": wanted})
                 return None
             candidates = [raw]
         else:
@@ -247,7 +253,7 @@ class _Validator:
         scored: list[tuple[int, int, RawSheet]] = [
             (*self._header_at(s, chosen), s) for s in candidates
         ]
-        if not scored or max(score for _, score, _ in scored) < 2:
+        if not scored or max(score for _at, score, _raw in scored) < 2:
             self.plan.sheet = wanted
             if candidates and candidates[0].rows:
                 # Show the first row's cells, so they can be mapped by hand.
@@ -260,15 +266,17 @@ class _Validator:
             self.bad(
                 None,
                 "",
-                "没有找到台账表头：前10行中没有一行包含“受理编号”“反映问题”“行政区域”“污染类型”等列名；"
-                "请检查工作表，或在对应关系中指定各列",
+                _(
+                    "没有找到台账表头：前10行中没有一行包含“受理编号”“反映问题”“行政区域”“污染类型”等列名；"
+                    "请检查工作表，或在对应关系中指定各列"
+                ),
             )
             return None
-        at, _, raw = max(scored, key=lambda t: t[1])  # first of the best on ties
+        at, _score, raw = max(scored, key=lambda t: t[1])  # first of the best on ties
         self.plan.sheet = raw.title
         for other in sheets:
             if other is not raw and other.rows:
-                self.note(f"工作表“{other.title}”未导入：一次导入一个工作表")
+                self.note(_("工作表“%(sheet)s”未导入：一次导入一个工作表") % {"sheet": other.title})
         return raw, at
 
     def read_header(self, raw: RawSheet, at: int) -> dict[str, ColumnChoice] | None:
@@ -286,7 +294,10 @@ class _Validator:
         ok = True
         for column in columns:
             if not column.field:
-                self.note(f"“{column.header}”列（第{column.letter}列）未对应任何字段，不导入")
+                self.note(
+                    _("“%(header)s”列（第%(letter)s列）未对应任何字段，不导入")
+                    % {"header": column.header, "letter": column.letter}
+                )
                 continue
             field = BY_CODE[column.field]
             if column.field in by_field:
@@ -294,35 +305,54 @@ class _Validator:
                 self.bad(
                     header_row,
                     column.header,
-                    f"第{first_col.letter}列“{first_col.header}”和第{column.letter}列“{column.header}”"
-                    f"都对应“{field.header}”，请在对应关系中只保留一列",
+                    _(
+                        "第%(first_letter)s列“%(first_header)s”和第%(letter)s列“%(header)s”"
+                        "都对应“%(field)s”，请在对应关系中只保留一列"
+                    )
+                    % {
+                        "first_letter": first_col.letter,
+                        "first_header": first_col.header,
+                        "letter": column.letter,
+                        "header": column.header,
+                        "field": field.header,
+                    },
                 )
                 ok = False
                 continue
             if not field.imported:
-                self.note(f"“{column.header}”列仅用于导出（{field.header}），导入时不读取")
+                self.note(
+                    _("“%(header)s”列仅用于导出（%(field)s），导入时不读取")
+                    % {"header": column.header, "field": field.header}
+                )
                 continue
             by_field[column.field] = column
         if self.options.kind == SourceKind.PETITION and "feedback_aspect" in by_field:
             column = by_field.pop("feedback_aspect")
-            self.note(f"“{column.header}”列只用于督察反馈问题，导入交办信访件时不读取")
+            self.note(
+                _("“%(header)s”列只用于督察反馈问题，导入交办信访件时不读取")
+                % {"header": column.header}
+            )
         required = [("region",), ("category",), ("title", "description")]
         if self.options.kind == SourceKind.PETITION:
             required.append(("external_number",))
         for fields in required:
             if not any(f in by_field for f in fields):
-                names = "”或“".join(BY_CODE[f].header for f in fields)
-                self.bad(header_row, "", f"缺少“{names}”列：请在对应关系中指定对应的列")
+                names = _("”或“").join(BY_CODE[f].header for f in fields)
+                self.bad(
+                    header_row,
+                    "",
+                    _("缺少“%(columns)s”列：请在对应关系中指定对应的列") % {"columns": names},
+                )
                 ok = False
         if "batch" in by_field and self.round is None:
-            self.bad(header_row, by_field["batch"].header, "填写交办批次须先选择督察轮次")
+            self.bad(header_row, by_field["batch"].header, _("填写交办批次须先选择督察轮次"))
             ok = False
         assigning = [by_field[f].header for f in _ASSIGN_FIELDS if f in by_field]
         if assigning and not get_scope(self.by).has(Perm.ASSIGN_CASES):
             self.bad(
                 header_row,
                 assigning[0],
-                "您的角色不能交办问题：请删除责任单位、配合单位和整改时限列，或由调度员导入",
+                _("您的角色不能交办问题：请删除责任单位、配合单位和整改时限列，或由调度员导入"),
             )
             ok = False
         return by_field if ok else None
@@ -352,7 +382,8 @@ class _Validator:
                     self.bad(
                         n,
                         columns["external_number"].header,
-                        f"受理编号“{row.external_number}”与第{earlier}行重复",
+                        _("受理编号“%(number)s”与第%(row)d行重复")
+                        % {"number": row.external_number, "row": earlier},
                     )
                     continue
             if row.enterprise_name:
@@ -360,8 +391,11 @@ class _Validator:
                 earlier = seen_objects.setdefault(key, n)
                 if earlier != n:
                     self.note(
-                        f"反映对象“{row.enterprise_name}”与第{earlier}行相同，可能是重复件；"
-                        "导入后可在问题页面合并",
+                        _(
+                            "反映对象“%(name)s”与第%(row)d行相同，可能是重复件；"
+                            "导入后可在问题页面合并"
+                        )
+                        % {"name": row.enterprise_name, "row": earlier},
                         n,
                         columns["enterprise_name"].header,
                     )
@@ -377,7 +411,7 @@ class _Validator:
             )
             self.plan.new_batches = sorted(wanted - existing)
         if not self.plan.data_rows:
-            self.bad(None, "", "表头下面没有数据行")
+            self.bad(None, "", _("表头下面没有数据行"))
 
     def _row(
         self,
@@ -405,25 +439,30 @@ class _Validator:
             value = cell_text(cells.get(field))
             limit = MAX_LENGTH.get(field)
             if limit and len(value) > limit:
-                self.bad(n, header(field), f"最多{limit}个字，实际{len(value)}个字")
+                self.bad(
+                    n,
+                    header(field),
+                    _("最多%(limit)d个字，实际%(length)d个字")
+                    % {"limit": limit, "length": len(value)},
+                )
             return value
 
         external_number = text("external_number")
         petition = self.options.kind == SourceKind.PETITION
         if "external_number" in columns and not external_number and petition:
-            self.bad(n, header("external_number"), "交办信访件的受理编号不能为空")
+            self.bad(n, header("external_number"), _("交办信访件的受理编号不能为空"))
         description = text("description")
         title = text("title") or derive_title(description, cell_text(cells.get("enterprise_name")))
         if not title:
             column = header("title") if "title" in columns else header("description")
-            self.bad(n, column, "问题标题和反映问题不能都为空")
+            self.bad(n, column, _("问题标题和反映问题不能都为空"))
         enterprise_name = text("enterprise_name")
         address = text("address")
 
         region_id: int | None = None
         region_text = cell_text(cells.get("region"))
         if not region_text:
-            self.bad(n, header("region"), "行政区域不能为空")
+            self.bad(n, header("region"), _("行政区域不能为空"))
         else:
             region_id, reason = regions.resolve(region_text)
             if reason:
@@ -431,7 +470,7 @@ class _Validator:
 
         category = ""
         if not cell_text(cells.get("category")):
-            self.bad(n, header("category"), "污染类型不能为空")
+            self.bad(n, header("category"), _("污染类型不能为空"))
         else:
             category = read("category", parse_category, "")
 
@@ -446,7 +485,8 @@ class _Validator:
             self.bad(
                 n,
                 header("due_date"),
-                f"整改时限{due_date:%Y-%m-%d}早于今天（{self.today:%Y-%m-%d}），不能交办",
+                _("整改时限%(due)s早于今天（%(today)s），不能交办")
+                % {"due": f"{due_date:%Y-%m-%d}", "today": f"{self.today:%Y-%m-%d}"},
             )
 
         lead_id, responsible, cooperating = self._units(n, cells, columns, units)
@@ -486,7 +526,7 @@ class _Validator:
             names = split_names(cells.get(field))
             named |= bool(names) and field != "cooperating_units"
             if field == "lead_unit" and len(names) > 1:
-                self.bad(n, columns[field].header, "牵头单位只能填写一个")
+                self.bad(n, columns[field].header, _("牵头单位只能填写一个"))
                 names = names[:1]
             ids: list[int] = []
             for name in names:
@@ -507,10 +547,11 @@ class _Validator:
             self.bad(
                 n,
                 columns["cooperating_units"].header,
-                f"“{units.name[both[0]]}”已是牵头或责任单位，不能同时作为配合单位",
+                _("“%(unit)s”已是牵头或责任单位，不能同时作为配合单位")
+                % {"unit": units.name[both[0]]},
             )
         if not named and cooperating:
-            self.bad(n, columns["cooperating_units"].header, "填写配合单位时须同时填写责任单位")
+            self.bad(n, columns["cooperating_units"].header, _("填写配合单位时须同时填写责任单位"))
         return lead, responsible, cooperating
 
     def _against_database(
@@ -534,7 +575,6 @@ class _Validator:
             .filter(pk__in=[pk for pk, _ in stored.values()])
             .values_list("pk", flat=True)
         )
-        where = f"在“{self.round.name}”中" if self.round is not None else "在系统中"
         good = []
         for r in rows:
             found = stored.get(r.external_number)
@@ -542,15 +582,34 @@ class _Validator:
                 good.append(r)
                 continue
             pk, number = found
-            whose = f"为 {number}" if pk in visible else "（不在您的管辖范围内）"
             self.bad(
                 r.row,
                 columns["external_number"].header,
-                f"受理编号“{r.external_number}”已{where}登记{whose}，不能重复导入",
+                self._already_registered(r.external_number, number if pk in visible else None),
             )
         if self.round is not None:
             self._note_repeats(good, columns)
         return good
+
+    def _already_registered(self, external_number: str, number: str | None) -> str:
+        """The refusal of a 受理编号 already registered (as ``number``, or
+        out of the user's reach when None)."""
+        values = {"external": external_number, "number": number}
+        if self.round is not None:
+            values["round"] = self.round.name
+            if number is None:
+                message = _(
+                    "受理编号“%(external)s”已在“%(round)s”中登记（不在您的管辖范围内），不能重复导入"
+                )
+            else:
+                message = _(
+                    "受理编号“%(external)s”已在“%(round)s”中登记为 %(number)s，不能重复导入"
+                )
+        elif number is None:
+            message = _("受理编号“%(external)s”已在系统中登记（不在您的管辖范围内），不能重复导入")
+        else:
+            message = _("受理编号“%(external)s”已在系统中登记为 %(number)s，不能重复导入")
+        return message % values
 
     def _note_repeats(self, rows: list[LedgerRow], columns: dict[str, ColumnChoice]) -> None:
         names = {r.enterprise_name for r in rows if r.enterprise_name}
@@ -571,14 +630,20 @@ class _Validator:
                 continue
             if shown < MAX_REPEAT_NOTES:
                 self.note(
-                    f"反映对象“{r.enterprise_name}”与本轮已登记的 {number} 相同，可能是重复件；"
-                    "导入后可在问题页面合并",
+                    _(
+                        "反映对象“%(name)s”与本轮已登记的 %(number)s 相同，可能是重复件；"
+                        "导入后可在问题页面合并"
+                    )
+                    % {"name": r.enterprise_name, "number": number},
                     r.row,
                     columns["enterprise_name"].header,
                 )
             shown += 1
         if shown > MAX_REPEAT_NOTES:
-            self.note(f"另有{shown - MAX_REPEAT_NOTES}行的反映对象与本轮已登记的问题相同")
+            self.note(
+                _("另有%(count)d行的反映对象与本轮已登记的问题相同")
+                % {"count": shown - MAX_REPEAT_NOTES}
+            )
 
 
 def validate(
@@ -606,7 +671,7 @@ def validate(
 
 
 def describe_batches(numbers: list[int]) -> str:
-    return "、".join(format_batch(n) for n in numbers)
+    return _("、").join(format_batch(n) for n in numbers)
 
 
 __all__ = ["SOURCE_KIND_LABELS", "describe_batches", "validate"]

@@ -31,6 +31,7 @@ from greenloop.cases.models.timeline import (
     AttachmentPurpose,
     CaseAttachment,
     CaseEvent,
+    CaseStageSpan,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "CaseNumberSequence",
     "CaseQuerySet",
     "CaseSource",
+    "CaseStageSpan",
     "CaseState",
     "CaseUnit",
     "DisclosureStatus",

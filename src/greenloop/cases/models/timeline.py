@@ -78,6 +78,50 @@ class CaseEvent(models.Model):
         return event_label(self.action, self.from_state)
 
 
+class CaseStageSpan(models.Model):
+    """One finished stay of a case in a state, written by the transition
+    that ended it, in the same transaction as its timeline entry.
+
+    A stay runs from the state-changing entry that moved the case into
+    ``state`` to the one that moved it out (``event``); ``seconds`` is the
+    time between their ``at``. The days-per-stage statistics average it in
+    one aggregate instead of pairing every timeline entry at each request
+    (docs/cases-statistics.md, ``stage_days``). Derived from the append-only
+    timeline and append-only like it; migration ``cases.0007`` built the
+    stays of the cases recorded before it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    # The entry that ended the stay: one stay at most per entry.
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="stage_span")
+    state = models.CharField(_("状态"), max_length=24)
+    started_at = models.DateTimeField(_("进入时间"))
+    ended_at = models.DateTimeField(_("离开时间"))
+    # ended_at - started_at, stored so that every database sums it as is.
+    seconds = models.FloatField(_("用时（秒）"))
+    # Only on the stay a closure (销号) ended, and only when the case has a
+    # ``registered`` entry: seconds from the earliest of those to the
+    # closure (``days_to_close``). Imported historical cases have none.
+    seconds_since_registration = models.FloatField(_("登记至销号用时（秒）"), null=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("环节用时")
+        verbose_name_plural = pgettext_lazy("plural", "环节用时")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.state} {self.seconds:.0f}s"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError(_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(_APPEND_ONLY)
+
+
 class AttachmentKind(models.TextChoices):
     IMAGE = "IMAGE", gettext_noop("图片")
     PDF = "PDF", gettext_noop("PDF文档")

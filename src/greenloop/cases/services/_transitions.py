@@ -19,6 +19,7 @@ from greenloop.cases.models import (
     Case,
     CaseAttachment,
     CaseEvent,
+    CaseStageSpan,
     CaseState,
 )
 from greenloop.cases.services._base import (
@@ -132,6 +133,7 @@ def _commit(
                 _("该问题刚刚已被他人办理，请刷新页面后重试"), reason=Refusal.STALE
             )
         case.refresh_from_db()
+        entered = _latest_state_entry(case, now)
         event = _log(
             case,
             row.event_code,
@@ -142,11 +144,61 @@ def _commit(
             from_state=row.source,
             to_state=row.target,
         )
+        _record_stay(entered, event)
         purpose = AttachmentPurpose.EVIDENCE if row.needs_evidence else AttachmentPurpose.OTHER
         _store(case, event, files, types or [], purpose, by, now)
         if after is not None:
             after(case, event)
     return case
+
+
+def _latest_state_entry(case: Case, now: dt.datetime) -> CaseEvent | None:
+    """The state-changing entry (registration or transition) that moved the
+    case into the state the transition leaves: the latest by ``at``, then
+    id, up to ``now``. Read after the conditional UPDATE, which holds the
+    case row, so no other transition of the case can come in between."""
+    return (
+        CaseEvent.objects.filter(case_id=case.pk, at__lte=now)
+        .exclude(to_state="")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+def _record_stay(entered: CaseEvent | None, left: CaseEvent) -> None:
+    """Record the stay the transition entry ``left`` ended, for the
+    days-per-stage statistics (docs/cases-statistics.md, ``stage_days``).
+
+    1. The stay runs from ``entered`` (the entry that moved the case into
+       the state ``left`` leaves) to ``left``; none when the timeline does
+       not show the case entering that state.
+    2. A move into ``CLOSED`` also records the time since the case's
+       earliest entry into ``REGISTERED`` (``days_to_close``); imported
+       historical cases have no such entry.
+
+    Migration ``cases.0007`` computes the same from older timelines.
+    """
+    if entered is None or entered.to_state != left.from_state:
+        return
+    since = None
+    if left.to_state == CaseState.CLOSED:
+        registered = (
+            CaseEvent.objects.filter(case_id=left.case_id, to_state=CaseState.REGISTERED)
+            .order_by("at", "pk")
+            .values_list("at", flat=True)
+            .first()
+        )
+        if registered is not None:
+            since = (left.at - registered).total_seconds()
+    CaseStageSpan.objects.create(
+        case_id=left.case_id,
+        event=left,
+        state=left.from_state,
+        started_at=entered.at,
+        ended_at=left.at,
+        seconds=(left.at - entered.at).total_seconds(),
+        seconds_since_registration=since,
+    )
 
 
 def _plain_transition(

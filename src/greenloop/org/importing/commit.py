@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from greenloop.audit.log import record
 from greenloop.org.importing.plan import Plan, Problem
@@ -40,7 +41,7 @@ class ImportRejected(Exception):
     """The workbook has problems; nothing was written."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"导入被拒绝：{len(problems)}个问题")
+        super().__init__(gettext("导入被拒绝：%(count)d个问题") % {"count": len(problems)})
         self.problems = problems
 
 
@@ -84,7 +85,10 @@ def commit_import(path: Path, *, actor: Any = None, actor_name: str = "", source
         raise ImportRejected(
             [
                 Problem(
-                    "", None, "", "导入期间数据被其他操作修改，未写入任何数据；请重新预览后再导入"
+                    "",
+                    None,
+                    "",
+                    gettext("导入期间数据被其他操作修改，未写入任何数据；请重新预览后再导入"),
                 )
             ]
         ) from exc

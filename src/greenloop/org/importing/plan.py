@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 from greenloop.org.importing.schema import PERSON_SHEET, REGION_SHEET, SHEETS, UNIT_SHEET
 
 _SHEET_ORDER = {spec.title: i for i, spec in enumerate(SHEETS)}
@@ -25,12 +27,12 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        where = [self.sheet or "工作簿"]
+        where = [self.sheet or gettext("工作簿")]
         if self.row is not None:
-            where.append(f"第{self.row}行")
+            where.append(gettext("第%(row)d行") % {"row": self.row})
         if self.column:
-            where.append(f"“{self.column}”列")
-        return f"{' '.join(where)}：{self.reason}"
+            where.append(gettext("“%(column)s”列") % {"column": self.column})
+        return gettext("%(where)s：%(reason)s") % {"where": " ".join(where), "reason": self.reason}
 
     def sort_key(self) -> tuple[int, int, int, str]:
         return (

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from greenloop.org.models import KIND_LEVEL, RegionKind, RegionLevel, UnitKind
 from greenloop.org.roles import Role
 
@@ -171,8 +173,10 @@ def region_level(kind: str) -> int:
 
 
 def level_label(level: int) -> str:
-    return str(RegionLevel(level).label)
+    """The level's name in the active language, for messages."""
+    return gettext(RegionLevel(level).label)
 
 
 def kinds_of_level(level: int) -> str:
+    # The labels as typed in the 类型 column, hence never translated.
     return "、".join(str(RegionKind(k).label) for k, lv in KIND_LEVEL.items() if lv == level)

@@ -33,6 +33,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from greenloop.org.importing.plan import PersonRow, Plan, Problem, RegionRow, UnitRow
 from greenloop.org.importing.schema import (
@@ -148,7 +149,9 @@ class _Validator:
             if spec is None:
                 if title != INSTRUCTIONS_SHEET:
                     self.note(
-                        title, f"工作表“{title}”不是导入表（应为{_quoted(by_title)}），已忽略"
+                        title,
+                        gettext("工作表“%(sheet)s”不是导入表（应为%(expected)s），已忽略")
+                        % {"sheet": title, "expected": _quoted(by_title)},
                     )
                 continue
             table = self._table(raw, spec)
@@ -156,18 +159,21 @@ class _Validator:
                 found[title] = table
                 self.plan.sheets.append(title)
         if not any(spec.title in {r.title.strip() for r in sheets} for spec in SHEETS):
-            present = "、".join(f"“{r.title}”" for r in sheets) or "无"
+            present = gettext("、").join(f"“{r.title}”" for r in sheets) or gettext("无")
             self.bad(
                 "",
                 None,
                 "",
-                f"工作簿中没有{_quoted(by_title)}中的任何一个工作表（现有工作表：{present}）",
+                gettext("工作簿中没有%(expected)s中的任何一个工作表（现有工作表：%(present)s）")
+                % {"expected": _quoted(by_title), "present": present},
             )
         return found
 
     def _table(self, raw: RawSheet, spec: SheetSpec) -> _Table | None:
         if not raw.rows:
-            self.note(spec.title, f"工作表“{spec.title}”是空的，已跳过")
+            self.note(
+                spec.title, gettext("工作表“%(sheet)s”是空的，已跳过") % {"sheet": spec.title}
+            )
             return None
         header_at = 0
         for i, (_, values) in enumerate(raw.rows[:HEADER_SEARCH_ROWS]):
@@ -186,15 +192,26 @@ class _Validator:
                     spec.title,
                     header_row,
                     name,
-                    f"列“{name}”出现了两次（第{_letter(columns[name])}列和第{_letter(index)}列）",
+                    gettext("列“%(column)s”出现了两次（第%(first)s列和第%(second)s列）")
+                    % {
+                        "column": name,
+                        "first": _letter(columns[name]),
+                        "second": _letter(index),
+                    },
                 )
             elif name in known:
                 columns[name] = index
             else:
-                self.note(spec.title, f"“{spec.title}”表的列“{name}”不是导入列，已忽略")
+                self.note(
+                    spec.title,
+                    gettext("“%(sheet)s”表的列“%(column)s”不是导入列，已忽略")
+                    % {"sheet": spec.title, "column": name},
+                )
         missing = [name for name in spec.required_columns if name not in columns]
         for name in missing:
-            self.bad(spec.title, header_row, name, f"缺少必填列“{name}”")
+            self.bad(
+                spec.title, header_row, name, gettext("缺少必填列“%(column)s”") % {"column": name}
+            )
         rows = []
         for number, values in raw.rows[header_at + 1 :]:
             cells = {
@@ -213,7 +230,12 @@ class _Validator:
                 continue
             value = cells[column.name]
             if column.required and not value:
-                self.bad(spec.title, row, column.name, f"“{column.name}”不能为空")
+                self.bad(
+                    spec.title,
+                    row,
+                    column.name,
+                    gettext("“%(column)s”不能为空") % {"column": column.name},
+                )
                 ok = False
             limit = MAX_LENGTH.get(column.name)
             if limit and len(value) > limit:
@@ -221,7 +243,8 @@ class _Validator:
                     spec.title,
                     row,
                     column.name,
-                    f"“{column.name}”最多{limit}个字，实际{len(value)}个字",
+                    gettext("“%(column)s”最多%(limit)d个字，实际%(length)d个字")
+                    % {"column": column.name, "limit": limit, "length": len(value)},
                 )
                 ok = False
         return ok
@@ -263,8 +286,17 @@ class _Validator:
                             sheet,
                             r.row,
                             R_KIND,
-                            f"“{r.code}”在系统中已有下级区划“{name}（{child}）”（{RegionKind(kind).label}），"
-                            f"改为{RegionKind(r.kind).label}后层级不一致",
+                            gettext(
+                                "“%(code)s”在系统中已有下级区划“%(name)s（%(child)s）”（%(kind)s），"
+                                "改为%(new_kind)s后层级不一致"
+                            )
+                            % {
+                                "code": r.code,
+                                "name": name,
+                                "child": child,
+                                "kind": gettext(RegionKind(kind).label),
+                                "new_kind": gettext(RegionKind(r.kind).label),
+                            },
                         )
                         break
             if len(self.plan.problems) == before:
@@ -273,7 +305,12 @@ class _Validator:
             if (sheet, r.row) not in self._bad_parent:
                 loop = _cycle(r.code, {c: p for c, (_, p) in final.items()})
                 if loop:
-                    self.bad(sheet, r.row, R_PARENT, f"上级关系形成循环：{' → '.join(loop)}")
+                    self.bad(
+                        sheet,
+                        r.row,
+                        R_PARENT,
+                        gettext("上级关系形成循环：%(loop)s") % {"loop": " → ".join(loop)},
+                    )
                     good = [g for g in good if g is not r]
         self.plan.regions = good
 
@@ -295,10 +332,21 @@ class _Validator:
             code, kind_label, parent = cells[R_CODE], cells[R_KIND], cells[R_PARENT]
             if code:
                 if not DIVISION_CODE.match(code):
-                    self.bad(sheet, n, R_CODE, f"区划代码必须是12位数字，实际为“{code}”")
+                    self.bad(
+                        sheet,
+                        n,
+                        R_CODE,
+                        gettext("区划代码必须是12位数字，实际为“%(code)s”") % {"code": code},
+                    )
                     ok = False
                 elif code in seen:
-                    self.bad(sheet, n, R_CODE, f"区划代码“{code}”与第{seen[code]}行重复")
+                    self.bad(
+                        sheet,
+                        n,
+                        R_CODE,
+                        gettext("区划代码“%(code)s”与第%(row)d行重复")
+                        % {"code": code, "row": seen[code]},
+                    )
                     ok = False
                 else:
                     seen[code] = n
@@ -308,11 +356,17 @@ class _Validator:
                     sheet,
                     n,
                     R_KIND,
-                    f"未知的区划类型“{kind_label}”，应为：{'、'.join(REGION_KIND_BY_LABEL)}",
+                    gettext("未知的区划类型“%(kind)s”，应为：%(kinds)s")
+                    % {"kind": kind_label, "kinds": gettext("、").join(REGION_KIND_BY_LABEL)},
                 )
                 ok = False
             if parent and not DIVISION_CODE.match(parent):
-                self.bad(sheet, n, R_PARENT, f"上级区划代码必须是12位数字，实际为“{parent}”")
+                self.bad(
+                    sheet,
+                    n,
+                    R_PARENT,
+                    gettext("上级区划代码必须是12位数字，实际为“%(code)s”") % {"code": parent},
+                )
                 ok = False
             boundary = None
             text = cells.get(R_BOUNDARY, "")
@@ -348,22 +402,36 @@ class _Validator:
         parent = r.parent_code
         if level == RegionLevel.CITY:
             if parent:
-                self.bad(sheet, r.row, R_PARENT, "类型为“市”的区划是最上级，不能填写上级区划代码")
+                self.bad(
+                    sheet,
+                    r.row,
+                    R_PARENT,
+                    gettext("类型为“市”的区划是最上级，不能填写上级区划代码"),
+                )
                 return
         elif not parent:
             self.bad(
                 sheet,
                 r.row,
                 R_PARENT,
-                f"“上级区划代码”不能为空：{kind_label}的上级应为{level_label(level - 1)}区划"
-                f"（{kinds_of_level(level - 1)}）",
+                gettext("“上级区划代码”不能为空：%(kind)s的上级应为%(level)s区划（%(kinds)s）")
+                % {
+                    "kind": kind_label,
+                    "level": level_label(level - 1),
+                    "kinds": kinds_of_level(level - 1),
+                },
             )
             return
         elif parent == r.code:
-            self.bad(sheet, r.row, R_PARENT, "上级区划不能是自己")
+            self.bad(sheet, r.row, R_PARENT, gettext("上级区划不能是自己"))
             return
         elif parent not in self.region_keys:
-            self.bad(sheet, r.row, R_PARENT, f"上级区划代码“{parent}”在本文件和系统中都不存在")
+            self.bad(
+                sheet,
+                r.row,
+                R_PARENT,
+                gettext("上级区划代码“%(code)s”在本文件和系统中都不存在") % {"code": parent},
+            )
             return
         elif parent in final:
             parent_kind = final[parent][0]
@@ -373,9 +441,19 @@ class _Validator:
                     sheet,
                     r.row,
                     R_PARENT,
-                    f"{kind_label}属于{level_label(level)}，上级应为{level_label(level - 1)}区划"
-                    f"（{kinds_of_level(level - 1)}），而“{parent}”是{RegionKind(parent_kind).label}"
-                    f"（{level_label(parent_level)}）",
+                    gettext(
+                        "%(kind)s属于%(level)s，上级应为%(parent_level)s区划（%(kinds)s），"
+                        "而“%(parent)s”是%(actual_kind)s（%(actual_level)s）"
+                    )
+                    % {
+                        "kind": kind_label,
+                        "level": level_label(level),
+                        "parent_level": level_label(level - 1),
+                        "kinds": kinds_of_level(level - 1),
+                        "parent": parent,
+                        "actual_kind": gettext(RegionKind(parent_kind).label),
+                        "actual_level": level_label(parent_level),
+                    },
                 )
                 return
         else:
@@ -413,7 +491,12 @@ class _Validator:
             if (sheet, u.row) not in self._bad_parent:
                 loop = _cycle(u.code, parents)
                 if loop:
-                    self.bad(sheet, u.row, U_PARENT, f"上级单位关系形成循环：{' → '.join(loop)}")
+                    self.bad(
+                        sheet,
+                        u.row,
+                        U_PARENT,
+                        gettext("上级单位关系形成循环：%(loop)s") % {"loop": " → ".join(loop)},
+                    )
                     good = [g for g in good if g is not u]
         self.plan.units = good
 
@@ -437,11 +520,20 @@ class _Validator:
                         sheet,
                         n,
                         U_CODE,
-                        f"单位编码“{code}”不合规：只能由字母、数字和“-”“_”“.”组成，最长32位",
+                        gettext(
+                            "单位编码“%(code)s”不合规：只能由字母、数字和“-”“_”“.”组成，最长32位"
+                        )
+                        % {"code": code},
                     )
                     ok = False
                 elif code in seen:
-                    self.bad(sheet, n, U_CODE, f"单位编码“{code}”与第{seen[code]}行重复")
+                    self.bad(
+                        sheet,
+                        n,
+                        U_CODE,
+                        gettext("单位编码“%(code)s”与第%(row)d行重复")
+                        % {"code": code, "row": seen[code]},
+                    )
                     ok = False
                 else:
                     seen[code] = n
@@ -451,16 +543,28 @@ class _Validator:
                     sheet,
                     n,
                     U_KIND,
-                    f"未知的单位类型“{kind_label}”，应为：{'、'.join(UNIT_KIND_BY_LABEL)}",
+                    gettext("未知的单位类型“%(kind)s”，应为：%(kinds)s")
+                    % {"kind": kind_label, "kinds": gettext("、").join(UNIT_KIND_BY_LABEL)},
                 )
                 ok = False
             if region and not DIVISION_CODE.match(region):
-                self.bad(sheet, n, U_REGION, f"所在区划代码必须是12位数字，实际为“{region}”")
+                self.bad(
+                    sheet,
+                    n,
+                    U_REGION,
+                    gettext("所在区划代码必须是12位数字，实际为“%(code)s”") % {"code": region},
+                )
                 ok = False
             governs_text = cells[U_GOVERNS].upper()
             governs = governs_text in YES
             if governs_text and governs_text not in YES | NO:
-                self.bad(sheet, n, U_GOVERNS, f"属地管辖应填“是”或“否”，实际为“{cells[U_GOVERNS]}”")
+                self.bad(
+                    sheet,
+                    n,
+                    U_GOVERNS,
+                    gettext("属地管辖应填“是”或“否”，实际为“%(value)s”")
+                    % {"value": cells[U_GOVERNS]},
+                )
                 ok = False
             if not ok or kind is None:
                 continue
@@ -483,16 +587,24 @@ class _Validator:
         sheet = UNIT_SHEET.title
         if u.region_code not in self.region_keys:
             self.bad(
-                sheet, u.row, U_REGION, f"所在区划代码“{u.region_code}”在本文件和系统中都不存在"
+                sheet,
+                u.row,
+                U_REGION,
+                gettext("所在区划代码“%(code)s”在本文件和系统中都不存在") % {"code": u.region_code},
             )
             return
         parent = u.parent_code
         if not parent:
             return
         if parent == u.code:
-            self.bad(sheet, u.row, U_PARENT, "上级单位不能是自己")
+            self.bad(sheet, u.row, U_PARENT, gettext("上级单位不能是自己"))
         elif parent not in self.unit_keys:
-            self.bad(sheet, u.row, U_PARENT, f"上级单位编码“{parent}”在本文件和系统中都不存在")
+            self.bad(
+                sheet,
+                u.row,
+                U_PARENT,
+                gettext("上级单位编码“%(code)s”在本文件和系统中都不存在") % {"code": parent},
+            )
         elif parent in final and u.region_code in self.final_regions:
             parent_region = final[parent][0]
             if parent_region in self.final_regions and parent_region not in self._lineage(
@@ -502,8 +614,15 @@ class _Validator:
                     sheet,
                     u.row,
                     U_PARENT,
-                    f"上级单位“{parent}”位于“{self._region_name(parent_region)}”，"
-                    f"不是本单位所在区划“{self._region_name(u.region_code)}”或其上级区划",
+                    gettext(
+                        "上级单位“%(parent)s”位于“%(parent_region)s”，"
+                        "不是本单位所在区划“%(region)s”或其上级区划"
+                    )
+                    % {
+                        "parent": parent,
+                        "parent_region": self._region_name(parent_region),
+                        "region": self._region_name(u.region_code),
+                    },
                 )
 
     def _lineage(self, code: str) -> list[str]:
@@ -555,7 +674,12 @@ class _Validator:
         targets: dict[int, int] = {}
         for p in parsed:
             if p.unit_code not in self.unit_keys:
-                self.bad(sheet, p.row, P_UNIT, f"单位编码“{p.unit_code}”在本文件和系统中都不存在")
+                self.bad(
+                    sheet,
+                    p.row,
+                    P_UNIT,
+                    gettext("单位编码“%(code)s”在本文件和系统中都不存在") % {"code": p.unit_code},
+                )
                 continue
             matched, person_id = self._match(p, accounts, by_pair, stored)
             if not matched:
@@ -567,7 +691,8 @@ class _Validator:
                         sheet,
                         p.row,
                         P_NAME,
-                        f"与第{targets[person_id]}行是系统中的同一人员“{stored[person_id]['name']}”",
+                        gettext("与第%(row)d行是系统中的同一人员“%(name)s”")
+                        % {"row": targets[person_id], "name": stored[person_id]["name"]},
                     )
                     continue
                 targets[person_id] = p.row
@@ -589,10 +714,13 @@ class _Validator:
                     ]
                 )
                 if p.new_roles:
-                    p.changes.append("新增角色：" + "、".join(Role(r).label for r in p.new_roles))
+                    p.changes.append(
+                        gettext("新增角色：%(roles)s")
+                        % {"roles": gettext("、").join(gettext(Role(r).label) for r in p.new_roles)}
+                    )
             p.create_account = bool(p.username) and p.username not in accounts
             if p.create_account and person_id is not None:
-                p.changes.append("创建登录账号")
+                p.changes.append(gettext("创建登录账号"))
             self.plan.people.append(p)
 
     def _person_cells(self, table: _Table) -> list[PersonRow]:
@@ -610,7 +738,10 @@ class _Validator:
                     sheet,
                     n,
                     P_PHONE,
-                    f"联系电话“{cells[P_PHONE]}”格式不正确：应为11位手机号，或带区号的固定电话（如 024-12345678）",
+                    gettext(
+                        "联系电话“%(phone)s”格式不正确：应为11位手机号，或带区号的固定电话（如 024-12345678）"
+                    )
+                    % {"phone": cells[P_PHONE]},
                 )
                 ok = False
             roles: list[str] = []
@@ -628,7 +759,11 @@ class _Validator:
                     sheet,
                     n,
                     P_ROLES,
-                    f"未知角色“{'”“'.join(unknown)}”，应为：{'、'.join(ROLE_BY_LABEL)}（多个角色用“、”或“;”分隔）",
+                    gettext("未知角色“%(roles)s”，应为：%(known)s（多个角色用“、”或“;”分隔）")
+                    % {
+                        "roles": gettext("”“").join(unknown),
+                        "known": gettext("、").join(ROLE_BY_LABEL),
+                    },
                 )
                 ok = False
             if roles and not self.may_grant_roles:
@@ -638,7 +773,9 @@ class _Validator:
                     sheet,
                     n,
                     P_ROLES,
-                    "角色须由安全管理员授予（三员分立）：请清空“角色”列后导入，或由安全管理员导入/在人员页面授予",
+                    gettext(
+                        "角色须由安全管理员授予（三员分立）：请清空“角色”列后导入，或由安全管理员导入/在人员页面授予"
+                    ),
                 )
                 ok = False
             username = cells.get(P_USERNAME, "")
@@ -651,7 +788,10 @@ class _Validator:
                         sheet,
                         n,
                         P_USERNAME,
-                        f"登录账号“{username}”不合规：只能包含字母、数字、汉字和 @ . + - _，最长150位",
+                        gettext(
+                            "登录账号“%(username)s”不合规：只能包含字母、数字、汉字和 @ . + - _，最长150位"
+                        )
+                        % {"username": username},
                     )
                     ok = False
                 else:
@@ -660,7 +800,8 @@ class _Validator:
                             sheet,
                             n,
                             P_USERNAME,
-                            f"登录账号“{username}”与第{by_username[username]}行重复",
+                            gettext("登录账号“%(username)s”与第%(row)d行重复")
+                            % {"username": username, "row": by_username[username]},
                         )
                         ok = False
                     else:
@@ -671,8 +812,11 @@ class _Validator:
                         sheet,
                         n,
                         P_NAME,
-                        f"与第{by_pair[(unit_code, name)]}行重复：单位“{unit_code}”中已有“{name}”；"
-                        "如是同名的不同人员，请分别填写登录账号",
+                        gettext(
+                            "与第%(row)d行重复：单位“%(unit)s”中已有“%(name)s”；"
+                            "如是同名的不同人员，请分别填写登录账号"
+                        )
+                        % {"row": by_pair[(unit_code, name)], "unit": unit_code, "name": name},
                     )
                     ok = False
                 else:
@@ -699,7 +843,10 @@ class _Validator:
                     sheet,
                     p.row,
                     P_USERNAME,
-                    f"登录账号“{p.username}”已存在但未关联人员，导入不能把人员绑定到已有账号，请联系系统管理员处理",
+                    gettext(
+                        "登录账号“%(username)s”已存在但未关联人员，导入不能把人员绑定到已有账号，请联系系统管理员处理"
+                    )
+                    % {"username": p.username},
                 )
                 return False, None
             return True, person_id
@@ -709,8 +856,11 @@ class _Validator:
                 sheet,
                 p.row,
                 P_NAME,
-                f"系统中单位“{p.unit_code}”有{len(found)}名“{p.name}”，无法确定要更新哪一位；"
-                "请在系统中处理，或填写其登录账号",
+                gettext(
+                    "系统中单位“%(unit)s”有%(count)d名“%(name)s”，无法确定要更新哪一位；"
+                    "请在系统中处理，或填写其登录账号"
+                )
+                % {"unit": p.unit_code, "count": len(found), "name": p.name},
             )
             return False, None
         if not found:
@@ -722,8 +872,16 @@ class _Validator:
                 sheet,
                 p.row,
                 P_USERNAME,
-                f"系统中单位“{p.unit_code}”的“{p.name}”已有登录账号“{account}”，与表中的“{p.username}”不一致；"
-                "导入不能修改登录账号",
+                gettext(
+                    "系统中单位“%(unit)s”的“%(name)s”已有登录账号“%(account)s”，与表中的“%(username)s”不一致；"
+                    "导入不能修改登录账号"
+                )
+                % {
+                    "unit": p.unit_code,
+                    "name": p.name,
+                    "account": account,
+                    "username": p.username,
+                },
             )
             return False, None
         return True, person_id
@@ -757,9 +915,13 @@ def _geojson(text: str) -> tuple[dict[str, Any] | None, str]:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        return None, f"边界GeoJSON不是有效的JSON（第{getattr(exc, 'colno', '?')}个字符附近有误）"
+        return None, gettext("边界GeoJSON不是有效的JSON（第%(column)s个字符附近有误）") % {
+            "column": getattr(exc, "colno", "?")
+        }
     if not isinstance(value, dict) or value.get("type") not in GEOJSON_TYPES:
-        return None, f"边界GeoJSON的type必须是{'、'.join(GEOJSON_TYPES)}之一"
+        return None, gettext("边界GeoJSON的type必须是%(types)s之一") % {
+            "types": gettext("、").join(GEOJSON_TYPES)
+        }
     return value, ""
 
 
@@ -768,12 +930,20 @@ def _code_mismatch(code: str, level: int, parent: str) -> str:
     start, end = CODE_DIGITS[level - 1], CODE_DIGITS[level]
     name = level_label(level)
     if code[end:].strip("0"):
-        return f"{name}区划代码的第{end + 1}–12位应全为0，实际为“{code}”"
+        return gettext("%(level)s区划代码的第%(first)d–12位应全为0，实际为“%(code)s”") % {
+            "level": name,
+            "first": end + 1,
+            "code": code,
+        }
     if level > RegionLevel.CITY:
         if not code[start:end].strip("0"):
-            return f"区划代码“{code}”的第{start + 1}–{end}位是{name}本级代码，不能全为0"
+            return gettext(
+                "区划代码“%(code)s”的第%(first)d–%(last)d位是%(level)s本级代码，不能全为0"
+            ) % {"code": code, "first": start + 1, "last": end, "level": name}
         if code[:start] != parent[:start]:
-            return f"区划代码“{code}”的前{start}位应与上级区划代码“{parent}”的前{start}位“{parent[:start]}”一致"
+            return gettext(
+                "区划代码“%(code)s”的前%(digits)d位应与上级区划代码“%(parent)s”的前%(digits)d位“%(prefix)s”一致"
+            ) % {"code": code, "digits": start, "parent": parent, "prefix": parent[:start]}
     return ""
 
 
@@ -794,13 +964,20 @@ def _separation_message(name: str, held: set[str], wanted: set[str]) -> str:
     already = held & SEPARATED_ADMIN_ROLES
     extra = (wanted & SEPARATED_ADMIN_ROLES) - already
     if already and extra:
-        clash = Role(sorted(already)[0]).label
-        role = Role(sorted(extra)[0]).label
-        return f"三员分立：{name}已是{clash}，不能再授予{role}"
-    labels = "、".join(
-        Role(r).label for r in Role.values if r in (held | wanted) & SEPARATED_ADMIN_ROLES
+        clash = gettext(Role(sorted(already)[0]).label)
+        role = gettext(Role(sorted(extra)[0]).label)
+        return gettext("三员分立：%(name)s已是%(held)s，不能再授予%(role)s") % {
+            "name": name,
+            "held": clash,
+            "role": role,
+        }
+    labels = gettext("、").join(
+        gettext(Role(r).label) for r in Role.values if r in (held | wanted) & SEPARATED_ADMIN_ROLES
     )
-    return f"三员分立：{labels}必须由不同的人担任，{name}只能担任其中一个"
+    return gettext("三员分立：%(roles)s必须由不同的人担任，%(name)s只能担任其中一个") % {
+        "roles": labels,
+        "name": name,
+    }
 
 
 def validate(sheets: list[RawSheet], *, may_grant_roles: bool = True) -> Plan:

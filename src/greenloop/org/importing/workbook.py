@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ def max_upload_bytes() -> int:
 
 
 def size_message(size: int, limit: int) -> str:
-    return f"文件大小为 {_mb(size)}，超过 {_mb(limit)} 的上限，未读取文件内容。请拆分后分批导入。"
+    return gettext(
+        "文件大小为 %(size)s，超过 %(limit)s 的上限，未读取文件内容。请拆分后分批导入。"
+    ) % {"size": _mb(size), "limit": _mb(limit)}
 
 
 def check_size(size: int, *, limit: int | None = None) -> None:
@@ -83,34 +86,51 @@ def check_size(size: int, *, limit: int | None = None) -> None:
     if size > limit:
         raise WorkbookRejected(size_message(size, limit))
     if size == 0:
-        raise WorkbookRejected("文件是空的（0 字节），请上传用 Excel 保存的 .xlsx 工作簿。")
+        raise WorkbookRejected(
+            gettext("文件是空的（0 字节），请上传用 Excel 保存的 .xlsx 工作簿。")
+        )
 
 
-_NOT_XLSX = "请上传用 Excel 或 WPS 保存的 .xlsx 工作簿。"
+_NOT_XLSX = gettext_noop("请上传用 Excel 或 WPS 保存的 .xlsx 工作簿。")
 
-# Leading bytes of files people upload by mistake.
-_SIGNATURES: list[tuple[bytes, str]] = [
+
+def _not_xlsx(message: str) -> str:
+    """``message`` (marked with gettext_noop) and the upload hint, in the
+    active language."""
+    return gettext(message) + gettext(_NOT_XLSX)
+
+
+# Leading bytes of files people upload by mistake, and what they are; the
+# upload hint follows all but the first.
+_SIGNATURES: list[tuple[bytes, str, bool]] = [
     (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "文件是旧版 Excel（.xls）或加密的 Office 文档，请在 Excel 中另存为未加密的 .xlsx 后再导入。",
+        gettext_noop(
+            "文件是旧版 Excel（.xls）或加密的 Office 文档，请在 Excel 中另存为未加密的 .xlsx 后再导入。"
+        ),
+        False,
     ),
-    (b"%PDF", "文件是 PDF 文档，不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX),
-    (b"\x89PNG", "文件是图片（PNG），不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX),
-    (b"\xff\xd8\xff", "文件是图片（JPEG），不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX),
-    (b"GIF8", "文件是图片（GIF），不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX),
-    (b"Rar!", "文件是 RAR 压缩包，不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX),
-    (b"7z\xbc\xaf", "文件是 7z 压缩包，不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX),
+    (b"%PDF", gettext_noop("文件是 PDF 文档，不是 Excel 工作簿（.xlsx）。"), True),
+    (b"\x89PNG", gettext_noop("文件是图片（PNG），不是 Excel 工作簿（.xlsx）。"), True),
+    (b"\xff\xd8\xff", gettext_noop("文件是图片（JPEG），不是 Excel 工作簿（.xlsx）。"), True),
+    (b"GIF8", gettext_noop("文件是图片（GIF），不是 Excel 工作簿（.xlsx）。"), True),
+    (b"Rar!", gettext_noop("文件是 RAR 压缩包，不是 Excel 工作簿（.xlsx）。"), True),
+    (b"7z\xbc\xaf", gettext_noop("文件是 7z 压缩包，不是 Excel 工作簿（.xlsx）。"), True),
 ]
 
 
 def _sniff(head: bytes) -> None:
     if head.startswith(b"PK\x03\x04"):
         return
-    for signature, message in _SIGNATURES:
+    for signature, message, hint in _SIGNATURES:
         if head.startswith(signature):
-            raise WorkbookRejected(message)
+            raise WorkbookRejected(_not_xlsx(message) if hint else gettext(message))
     raise WorkbookRejected(
-        "文件内容不是 Excel 工作簿（.xlsx），可能是改了扩展名的文本或其他类型的文件。" + _NOT_XLSX
+        _not_xlsx(
+            gettext_noop(
+                "文件内容不是 Excel 工作簿（.xlsx），可能是改了扩展名的文本或其他类型的文件。"
+            )
+        )
     )
 
 
@@ -126,7 +146,9 @@ def check_container(fp: IO[bytes]) -> None:
         with zipfile.ZipFile(fp) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise WorkbookRejected("文件已损坏：不是完整的 .xlsx（zip）文件。" + _NOT_XLSX) from exc
+        raise WorkbookRejected(
+            _not_xlsx(gettext_noop("文件已损坏：不是完整的 .xlsx（zip）文件。"))
+        ) from exc
     finally:
         fp.seek(0)
     _check_members(infos)
@@ -136,38 +158,51 @@ def _check_members(infos: list[zipfile.ZipInfo]) -> None:
     names = {info.filename for info in infos}
     if "word/document.xml" in names:
         raise WorkbookRejected(
-            "文件是 Word 文档（.docx），不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX
+            _not_xlsx(gettext_noop("文件是 Word 文档（.docx），不是 Excel 工作簿（.xlsx）。"))
         )
     if "ppt/presentation.xml" in names:
         raise WorkbookRejected(
-            "文件是 PowerPoint 演示文稿（.pptx），不是 Excel 工作簿（.xlsx）。" + _NOT_XLSX
+            _not_xlsx(
+                gettext_noop("文件是 PowerPoint 演示文稿（.pptx），不是 Excel 工作簿（.xlsx）。")
+            )
         )
     missing = [n for n in ("[Content_Types].xml", "xl/workbook.xml") if n not in names]
     if missing:
         raise WorkbookRejected(
-            f"文件是 zip 压缩包，但缺少 {'、'.join(missing)}，不是 Excel 工作簿（.xlsx）。"
-            + _NOT_XLSX
+            gettext("文件是 zip 压缩包，但缺少 %(parts)s，不是 Excel 工作簿（.xlsx）。")
+            % {"parts": gettext("、").join(missing)}
+            + gettext(_NOT_XLSX)
         )
     if len(infos) > MAX_MEMBERS:
         raise WorkbookRejected(
-            f"文件包含 {len(infos)} 个部件，超过 {MAX_MEMBERS} 个的上限，疑似恶意构造的文件，已拒绝。"
+            gettext(
+                "文件包含 %(count)d 个部件，超过 %(limit)d 个的上限，疑似恶意构造的文件，已拒绝。"
+            )
+            % {"count": len(infos), "limit": MAX_MEMBERS}
         )
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise WorkbookRejected(
-            f"文件解压后将达到 {_mb(total)}，超过 {_mb(MAX_UNCOMPRESSED_BYTES)} 的上限，"
-            "疑似压缩炸弹（zip bomb），已拒绝。"
+            gettext(
+                "文件解压后将达到 %(size)s，超过 %(limit)s 的上限，疑似压缩炸弹（zip bomb），已拒绝。"
+            )
+            % {"size": _mb(total), "limit": _mb(MAX_UNCOMPRESSED_BYTES)}
         )
     for info in infos:
         if info.flag_bits & 0x1:
-            raise WorkbookRejected("文件中有加密的部件，无法读取。请上传未加密的 .xlsx 工作簿。")
+            raise WorkbookRejected(
+                gettext("文件中有加密的部件，无法读取。请上传未加密的 .xlsx 工作簿。")
+            )
         if info.file_size < RATIO_FLOOR_BYTES:
             continue
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > MAX_COMPRESSION_RATIO:
             raise WorkbookRejected(
-                f"文件中的部件“{info.filename}”压缩比达 {ratio:.0f}:1，超过 {MAX_COMPRESSION_RATIO}:1 的上限，"
-                "疑似压缩炸弹（zip bomb），已拒绝。"
+                gettext(
+                    "文件中的部件“%(part)s”压缩比达 %(ratio).0f:1，超过 %(limit)d:1 的上限，"
+                    "疑似压缩炸弹（zip bomb），已拒绝。"
+                )
+                % {"part": info.filename, "ratio": ratio, "limit": MAX_COMPRESSION_RATIO}
             )
 
 
@@ -178,7 +213,7 @@ def check_file(path: Path) -> None:
         check_container(fp)
 
 
-_UNREADABLE = (
+_UNREADABLE = gettext_noop(
     "无法读取工作簿：文件已损坏，或不是有效的 .xlsx 格式。请在 Excel 中打开并另存为 .xlsx 后重试。"
 )
 
@@ -194,7 +229,7 @@ def _opened(path: Path) -> Iterator[Any]:
         # openpyxl raises KeyError, ValueError, zip and XML errors (including
         # defusedxml's refusals) for malformed parts; all mean the same here.
         logger.info("Unable to open workbook", exc_info=True)
-        raise WorkbookRejected(_UNREADABLE) from exc
+        raise WorkbookRejected(gettext(_UNREADABLE)) from exc
     try:
         yield wb
     finally:
@@ -217,7 +252,7 @@ def read_sheets(path: Path) -> list[RawSheet]:
             raise
         except Exception as exc:
             logger.info("Unable to read worksheet", exc_info=True)
-            raise WorkbookRejected(_UNREADABLE) from exc
+            raise WorkbookRejected(gettext(_UNREADABLE)) from exc
     return sheets
 
 
@@ -226,13 +261,15 @@ def _rows(ws: Any) -> list[tuple[int, tuple[Any, ...]]]:
     for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
         if number > EXCEL_MAX_ROWS:
             raise WorkbookRejected(
-                f"工作表“{ws.title}”的行号超过 Excel 的最大行数，文件已损坏或被篡改。"
+                gettext("工作表“%(sheet)s”的行号超过 Excel 的最大行数，文件已损坏或被篡改。")
+                % {"sheet": ws.title}
             )
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if len(rows) >= MAX_ROWS:
             raise WorkbookRejected(
-                f"工作表“{ws.title}”超过 {MAX_ROWS} 行的上限，请拆分后分批导入。"
+                gettext("工作表“%(sheet)s”超过 %(limit)d 行的上限，请拆分后分批导入。")
+                % {"sheet": ws.title, "limit": MAX_ROWS}
             )
         rows.append((number, tuple(values)))
     return rows
