@@ -80,6 +80,9 @@ def _register_routers() -> None:
     api.add_router("/", org_router)
     # The cases router and the JSON errors of its services' refusals.
     install_cases(api)
+    from greenloop.complaints.api import install as install_complaints
+
+    install_complaints(api)  # petitions, /complaints and /complaints/public
 
 
 _register_routers()

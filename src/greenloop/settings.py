@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from greenloop.lib.env import envbool, envint, envlist, envstr
+from greenloop.lib.env import BadSetting, envbool, envint, envlist, envstr
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("GREENLOOP_DATA_DIR", "./greenloop-data")).resolve()
@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "greenloop.monitoring",
     "greenloop.quality",
     "greenloop.complaints",
+    # django-simple-captcha (the public report form), without its translations
+    "greenloop.complaints.captcha_app.CaptchaConfig",
     "greenloop.jobs",
     "greenloop.web",
 ]
@@ -184,6 +186,44 @@ GREENLOOP_GATEWAY = {
 # A device is offline after this many expected intervals without data.
 GREENLOOP_MONITORING_MISSED_INTERVALS = envint("GREENLOOP_MONITORING_MISSED_INTERVALS", 3)
 
+# --- The lake mover (greenloop worker; docs/lake.md, "The mover") ---
+# The Parquet lake; the same place `greenloop evaluate` reads by default.
+GREENLOOP_LAKE_DIR = DATA_DIR / "lake"
+# Inbox packets stay this long after they were received (live pages read the
+# last 24-48 h from the inbox); data packets also wait for their Beijing day
+# to end before they move.
+GREENLOOP_INBOX_RETENTION_HOURS = envint("GREENLOOP_INBOX_RETENTION_HOURS", 48)
+# Packets read from the inbox per batch: bounds the mover's memory.
+GREENLOOP_MOVER_BATCH_SIZE = envint("GREENLOOP_MOVER_BATCH_SIZE", 5000)
+# Days of job run history kept (greenloop worker, job jobs.prune_runs).
+GREENLOOP_JOB_RUNS_KEEP_DAYS = envint("GREENLOOP_JOB_RUNS_KEEP_DAYS", 90)
+# --- end of the lake mover ---
+
+
+# --- Air quality jobs and hotspot grids (docs/air-water.md, decision 0015) ---
+# A micro-station is "hot" in an hour when its PM2.5 or PM10 is above its
+# district's mean by more than this share (0.3 = 30 %) ...
+def _hotspot_share() -> float:
+    raw = envstr("GREENLOOP_HOTSPOT_SHARE", "0.3")
+    try:
+        share = float(raw)
+    except ValueError:
+        share = -1.0
+    if not 0 < share < 10:
+        raise BadSetting(f"GREENLOOP_HOTSPOT_SHARE must be a share such as 0.3, not {raw!r}")
+    return share
+
+
+GREENLOOP_HOTSPOT_SHARE = _hotspot_share()
+# ... for this many consecutive hours; as many cool hours close the alert.
+GREENLOOP_HOTSPOT_HOURS = envint("GREENLOOP_HOTSPOT_HOURS", 3)
+# Deadline of a hotspot case, in days from the alert.
+GREENLOOP_HOTSPOT_DUE_DAYS = envint("GREENLOOP_HOTSPOT_DUE_DAYS", 7)
+# Account that registers and assigns monitoring-alert cases; empty: the
+# longest-standing city-level dispatcher.
+GREENLOOP_ALERT_USER = envstr("GREENLOOP_ALERT_USER", "")
+# --- end of air quality jobs ---
+
 # Map tiles: empty means boundaries on a plain background (closed intranets).
 GREENLOOP_TILE_URL = envstr("GREENLOOP_TILE_URL", "")
 GREENLOOP_TILE_ATTRIBUTION = envstr("GREENLOOP_TILE_ATTRIBUTION", "")
@@ -211,3 +251,15 @@ STORAGES = storages_from_env(os.environ, STORAGES)
 # Links in webhook messages start with this (scheme, host, port; no path).
 GREENLOOP_BASE_URL = envstr("GREENLOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # --- end of attachments storage and webhook links ---
+
+# --- Petitions and public reports (complaints app, issue 4) ---
+# Photos per public report, and the largest photo accepted (bytes).
+GREENLOOP_COMPLAINT_MAX_PHOTOS = envint("GREENLOOP_COMPLAINT_MAX_PHOTOS", 3)
+GREENLOOP_COMPLAINT_MAX_PHOTO_BYTES = envint("GREENLOOP_COMPLAINT_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+# Per client address (django-ratelimit; "N/s|m|h|d").
+GREENLOOP_COMPLAINT_REPORT_RATE = envstr("GREENLOOP_COMPLAINT_REPORT_RATE", "5/h")
+GREENLOOP_COMPLAINT_TRACK_RATE = envstr("GREENLOOP_COMPLAINT_TRACK_RATE", "20/h")
+CAPTCHA_IMAGE_SIZE = (120, 40)
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes
+# --- end of complaints ---

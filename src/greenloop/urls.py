@@ -20,6 +20,7 @@ urlpatterns = [
     path("monitoring/", include("greenloop.monitoring.urls")),
     path("quality/", include("greenloop.quality.urls")),
     path("complaints/", include("greenloop.complaints.urls")),
+    path("captcha/", include("captcha.urls")),
     path("public/", include("greenloop.org.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

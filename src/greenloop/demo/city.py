@@ -79,7 +79,9 @@ def is_empty() -> bool:
 
 
 @transaction.atomic
-def build_demo_city(*, seed: int = 2026, now: dt.datetime | None = None) -> DemoSummary:
+def build_demo_city(
+    *, seed: int = 2026, now: dt.datetime | None = None, monitoring: bool = True
+) -> DemoSummary:
     """Fill an empty database with the demo city, all or nothing.
 
     1. Plan the region tree (names, codes, boxes) in memory and write it.
@@ -114,6 +116,10 @@ def build_demo_city(*, seed: int = 2026, now: dt.datetime | None = None) -> Demo
         tree=tree, units=units, staff=staff, users=users, rng=rng("inspection"), now=now
     )
     build_review(tree=tree, units=units, staff=staff, users=users, rng=rng("review"), now=now)
+    # A year of public reports and petitions (greenloop.demo.complaints).
+    from greenloop.demo.complaints import build_demo_complaints
+
+    build_demo_complaints(tree=tree, units=units, users=users, rng=rng("complaints"), now=now)
     return summarize()
 
 
