@@ -111,3 +111,15 @@ def test_photos_open_for_staff_in_reach_only(mapped_city: Any, login: Any, now: 
     assert mine.status_code == 200 and mine["Content-Type"] == "image/jpeg"
     assert body.startswith(b"\xff\xd8")
     assert theirs.status_code == 404
+
+
+def test_the_queue_links_its_export_with_the_same_filters(
+    mapped_city: Any, login: Any, now: Any
+) -> None:
+    public_report(now=now, description="河道有死鱼和异味", category="WATER")
+    staff = login(mapped_city.users["dispatcher"])
+
+    page = staff.get(reverse("complaints:queue"), {"category": "WATER"}).content.decode()
+
+    assert f'href="{reverse("complaints:export")}?category=WATER"' in page
+    assert f'href="{reverse("complaints:stats")}"' in page
