@@ -46,7 +46,7 @@ import importlib.util
 import math
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,19 +252,34 @@ def _area_factor(kind: str) -> np.ndarray:
     return np.ones(len(POLLUTANTS))
 
 
-def station_terms(station: AirStation, seed: int) -> tuple[np.ndarray, float]:
+def station_terms(
+    station: AirStation, seed: int, hotspots: Collection[str] | None = None
+) -> tuple[np.ndarray, float]:
     """Multiplier of each pollutant and relative hourly noise of a station.
 
     Drawn from a generator seeded by the station's code, so a station's
-    series does not depend on which other stations are generated.
+    series does not depend on which other stations are generated. Without
+    ``hotspots`` about one micro-station in twelve is a hotspot; with it,
+    exactly the stations named, and the other micro-stations stay close to
+    their district (calibrated against the control stations), so that the
+    hotspot rule (decision 0015) finds the planted ones.
     """
     rng = np.random.default_rng([seed, 19, zlib.crc32(station.site.encode())])
     micro = station.kind == "micro"
     factor = rng.lognormal(0.0, 0.15 if micro else 0.06, len(POLLUTANTS))
     factor *= _area_factor(_district_kind(station.district))
-    if micro and rng.random() < 0.08:  # construction or traffic hotspot
+    drawn_hotspot = rng.random() < 0.08
+    if hotspots is not None:
+        if micro:
+            factor = np.clip(factor, 0.95, 1.05) * _area_factor(_district_kind(station.district))
+        hotspot = station.site in hotspots
+    else:
+        hotspot = micro and drawn_hotspot
+    if hotspot:  # construction or traffic hotspot
         factor[_P["pm10"]] *= 1.6
         factor[_P["pm25"]] *= 1.35
+    if hotspots is not None and micro:
+        return factor, 0.07
     return factor, 0.22 if micro else 0.10
 
 
@@ -416,6 +431,11 @@ def generate_air_history(
     districts: Sequence[District] | None = None,
     stations: Sequence[AirStation] | None = None,
     durable: bool = True,
+    until: dt.datetime | None = None,
+    hotspots: Collection[str] | None = None,
+    episodes: Mapping[str, Sequence[tuple[dt.datetime, dt.datetime, float]]] | None = None,
+    micro_pollutants: Sequence[str] = POLLUTANTS,
+    micro_since: dt.date | None = None,
 ) -> AirHistorySummary:
     """Generate the demo air history into ``lake_dir``.
 
@@ -446,6 +466,22 @@ def generate_air_history(
     durable
         Flush each partition file to disk (as the mover does); ``False``
         skips the ``fsync`` for a faster demo build.
+    until
+        An aware instant: hours starting at or after it are not written
+        (the demo stops at the last closed hour, never in the future).
+    hotspots
+        Micro-stations that run hotter than their district all the time
+        (see :func:`station_terms`).
+    episodes
+        Station → ``(start, end, multiplier)`` windows in which its PM2.5
+        and PM10 are multiplied (a construction site starting work): the
+        planted hotspot episodes of the demo.
+    micro_pollutants
+        What micro-stations measure (the demo registry's micro-stations
+        measure PM2.5 and PM10 only).
+    micro_since
+        First day of the micro-stations' data (when the network went into
+        service); all days when ``None``.
     """
     if start < START:
         raise ValueError(f"the demo history starts on {START}")
@@ -457,7 +493,7 @@ def generate_air_history(
     write_stations(lake_dir, stations_table(stations, city_code, city_name))
     drivers = city_drivers(seed, end)
     outages = _outages(seed, [s.site for s in stations], drivers.shape[0])
-    terms = [station_terms(s, seed) for s in stations]
+    terms = [station_terms(s, seed, hotspots) for s in stations]
     factor = np.array([t[0] for t in terms])  # stations × pollutants
     noise = np.array([t[1] for t in terms])
     # Control stations run full analysers (Min/Avg/Max, calibration checks).
@@ -466,6 +502,26 @@ def generate_air_history(
     mns = pa.array([s.mn for s in stations], pa.string())
     codes = pa.array([AIR_FACTORS[p] for p in POLLUTANTS], pa.string())
     n_st = len(stations)
+    measured = np.ones((n_st, 1, len(POLLUTANTS)), dtype=bool)
+    for i, s in enumerate(stations):
+        if s.kind == "micro":
+            measured[i, 0, :] = [p in micro_pollutants for p in POLLUTANTS]
+    until_us = None
+    if until is not None:
+        until_us = np.datetime64(until.astimezone(dt.UTC).replace(tzinfo=None), "us")
+        end = min(end, (until.astimezone(dt.UTC) + LOCAL_OFFSET).date())
+    site_index = {s.site: i for i, s in enumerate(stations)}
+    planted = [
+        (
+            site_index[site],
+            np.datetime64(a.astimezone(dt.UTC).replace(tzinfo=None), "us"),
+            np.datetime64(b.astimezone(dt.UTC).replace(tzinfo=None), "us"),
+            k,
+        )
+        for site, windows in (episodes or {}).items()
+        if site in site_index
+        for a, b, k in windows
+    ]
     rows = partitions = 0
     day = start
     while day <= end:
@@ -473,6 +529,17 @@ def generate_air_history(
         hours = slice(index * 24, index * 24 + 24)
         rng = np.random.default_rng([seed, 17, index])
         base = drivers[hours][None, :, :] * factor[:, None, :]  # stations × 24 × pollutants
+        local = np.datetime64(day) + np.arange(24).astype("timedelta64[h]")
+        utc = (local - np.timedelta64(int(LOCAL_OFFSET.total_seconds()), "s")).astype(
+            "datetime64[us]"
+        )
+        fault = outages[:, hours].copy()  # stations × 24: 1 flag D, 2 no row
+        for s_i, a, b, k in planted:
+            inside = (utc >= a) & (utc < b)
+            if inside.any():
+                base[s_i, inside, _P["pm25"]] *= k
+                base[s_i, inside, _P["pm10"]] *= k * 1.15
+                fault[s_i, inside] = 0  # the planted episode is on record
         noisy = base * rng.lognormal(0.0, 1.0, base.shape) ** noise[:, None, None]
         values = _round(noisy)
         # Data flags as codes into _FLAGS: N, M (maintenance), C, D.
@@ -482,13 +549,12 @@ def generate_air_history(
         if index % 7 == 3:  # weekly zero/span checks of the gas analysers, 02:00
             for p in ("so2", "no2", "co", "o3"):
                 flags[is_control, 2, _P[p]] = 2
-        fault = outages[:, hours]  # stations × 24: 1 flag D, 2 no row
         flags[fault == 1] = 3
-        present = (fault != 2)[:, :, None] & (dice < 0.99)
-        local = np.datetime64(day) + np.arange(24).astype("timedelta64[h]")
-        utc = (local - np.timedelta64(int(LOCAL_OFFSET.total_seconds()), "s")).astype(
-            "datetime64[us]"
-        )
+        present = (fault != 2)[:, :, None] & (dice < 0.99) & measured
+        if micro_since is not None and day < micro_since:
+            present &= is_control[:, None, None]
+        if until_us is not None:
+            present &= (utc < until_us)[None, :, None]
         s_idx, h_idx, p_idx = np.nonzero(present)
         avg = values[s_idx, h_idx, p_idx]
         spread = rng.uniform(0.05, 0.35, (2, avg.size))
@@ -507,6 +573,8 @@ def generate_air_history(
                 "flag": _FLAGS.take(pa.array(flags[s_idx, h_idx, p_idx])),
             }
         )
+        if table.num_rows == 0:  # ``until`` at midnight: nothing of this day yet
+            break
         summary = write_readings(lake_dir, "hour", table, mode="replace", durable=durable)
         rows += summary.rows
         partitions += len(summary.partitions)

@@ -120,6 +120,12 @@ def build_demo_city(
     from greenloop.demo.complaints import build_demo_complaints
 
     build_demo_complaints(tree=tree, units=units, users=users, rng=rng("complaints"), now=now)
+    if monitoring:
+        # Devices, the lake's air and water history, AQI and hotspot cases
+        # (greenloop.demo.quality; ``monitoring=False`` for quick test cities).
+        from greenloop.demo.quality import build_demo_quality
+
+        build_demo_quality(seed=seed, now=now)
     return summarize()
 
 

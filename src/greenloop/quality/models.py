@@ -59,7 +59,8 @@ class AirHour(_AirFigures):
 
     #: start of the hour (HJ 663: the hour 00:00–01:00 is labelled 00:00)
     hour = models.DateTimeField(_("时段"))
-    #: moving averages used by the rule set (24 h, 8 h), when computed
+    #: moving averages for display (HJ 663; reported precision), when valid:
+    #: {"pm25_24h": 61.0, "pm10_24h": 98.0, "o3_8h": 140.0}
     moving = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -107,7 +108,9 @@ class AirEvaluation(models.Model):
     name = models.CharField(_("名称"), max_length=100, blank=True)
     #: the output columns of the evaluation (column → value as text/number)
     figures = models.JSONField(default=dict)
-    #: which rule sets were used on each side, e.g. {"current": "…", "previous": "…"}
+    #: which rule sets were used on each side: {"current": {"standards":
+    #: "HJ 633-2012+HJ 633-2026", "evaluation": …, "limits": …,
+    #: "composite_method": …}, "previous": {…}}
     rules = models.JSONField(default=dict)
     rank_composite = models.PositiveSmallIntegerField(null=True, blank=True)
     rank_pm25 = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -176,7 +179,8 @@ class HotspotAlert(models.Model):
     hours = models.PositiveSmallIntegerField(_("连续小时数"))
     #: worst excess over the district mean, as a share (0.5 = 50 % above)
     excess = models.FloatField(_("超出比例"))
-    #: [{"hour": iso, "value": x, "district_mean": y}, …]
+    #: [{"hour": iso (UTC), "hour_local": "2026-11-24 18:00", "value": x,
+    #:   "district_mean": y, "excess": x / y − 1, "hot": bool}, …]
     evidence = models.JSONField(default=list)
     case = models.ForeignKey(
         "cases.Case",
