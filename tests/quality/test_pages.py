@@ -93,6 +93,26 @@ def test_the_map_colours_each_station_by_its_hj633_level(city: Any, air: Any, lo
     assert "2026-03-02 09:00" in html  # the hour, in Beijing time
 
 
+def test_a_micro_station_measuring_only_pm_is_coloured_by_its_pm_index_not_as_aqi(
+    city: Any, login: Any
+) -> None:
+    f.site("ST-M2", "东风微站", city.county, kind=SiteKind.MICRO_AIR)
+    f.site("ST-M3", "停电微站", city.county, kind=SiteKind.MICRO_AIR)
+    # PM only: HJ 633 publishes no AQI; IAQI PM2.5 80 (良), PM10 120 (轻度污染).
+    f.air_hour("ST-M2", None, name="东风微站", iaqi={"pm25": 80, "pm10": 120})
+    f.air_hour("ST-M3", None, name="停电微站", iaqi={})
+
+    response = login(city.users["dispatcher"]).get(reverse("quality:air_map"))
+
+    markers = {m["code"]: m for m in _markers(response)}
+    assert markers["ST-M2"]["aqi"] is None
+    assert markers["ST-M2"]["pm_index"] == 120
+    assert markers["ST-M2"]["colour"] == ORANGE
+    assert markers["ST-M3"]["pm_index"] is None
+    assert markers["ST-M3"]["colour"] == "#9ca3af"  # no data: grey
+    assert "不是AQI" in response.content.decode()
+
+
 def test_the_legend_shows_the_six_colours_of_the_standard(city: Any, air: Any, login: Any) -> None:
     response = login(city.users["dispatcher"]).get(reverse("quality:air_map"))
 

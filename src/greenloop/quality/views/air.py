@@ -77,6 +77,14 @@ class Reading:
     district: str = ""
     lon: float | None = None
     lat: float | None = None
+    #: a micro-station measuring only PM has no AQI (HJ 633 §5 needs all six
+    #: pollutants); its map colour is then the higher PM IAQI (decision 0014)
+    pm_index: int | None = None
+
+
+def _pm_index(row: AirHour) -> int | None:
+    found = [v for k, v in (row.iaqi or {}).items() if k in ("pm25", "pm10") and v is not None]
+    return max(found) if found else None
 
 
 def _districts(sites: Iterable[Site]) -> dict[str, str]:
@@ -117,7 +125,22 @@ def _reading(
         district=district or (site.region.name if site else ""),
         lon=site.lon if site else None,
         lat=site.lat if site else None,
+        pm_index=_pm_index(row) if row.aqi is None else None,
     )
+
+
+def _pm_marker(s: Reading) -> dict[str, Any]:
+    """For a station without AQI but with PM: colour and label by the
+    particulate sub-index, never presented as an AQI."""
+    pm = level_info(level_of(s.pm_index)) if s.aqi is None and s.pm_index is not None else None
+    if pm is None:
+        return {"pm_index": None}
+    return {
+        "pm_index": s.pm_index,
+        "level": pm.number,
+        "colour": pm.colour,
+        "category": pm.category,
+    }
 
 
 def live_context(*, public: bool, kind: str) -> dict[str, Any]:
@@ -166,6 +189,7 @@ def live_context(*, public: bool, kind: str) -> dict[str, Any]:
             "colour": s.level.colour if s.level else "#9ca3af",
             "category": s.level.category if s.level else "",
             "primary": s.primary,
+            **_pm_marker(s),
         }
         for s in stations
         if s.lon is not None and s.lat is not None

@@ -25,8 +25,12 @@
     line.textContent = [m.kind, m.district].filter(Boolean).join(" · ");
     div.appendChild(line);
     var aqi = document.createElement("div");
-    aqi.textContent = "AQI " + (m.aqi === null ? "—" : m.aqi) + " " + (m.category || "") +
-      (m.primary ? " · " + m.primary : "");
+    if (m.aqi === null && m.pm_index !== null && m.pm_index !== undefined) {
+      aqi.textContent = el.dataset.pmLabel + " " + m.pm_index + " " + (m.category || "");
+    } else {
+      aqi.textContent = "AQI " + (m.aqi === null ? "—" : m.aqi) + " " + (m.category || "") +
+        (m.primary ? " · " + m.primary : "");
+    }
     div.appendChild(aqi);
     return div;
   }
