@@ -153,19 +153,54 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (the gateway's worker processes)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                queue.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its descendants (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for current in _descendants(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _run_case(command: list[str], env: dict[str, str], load: list[list[bytes]], window: int):  # type: ignore[no-untyped-def]
     port = _free_port()
+    log = os.environ.get("BENCH_GATEWAY_LOG")  # keep the server's log there
     process = subprocess.Popen(
-        [*command, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "ab") if log else subprocess.DEVNULL,  # noqa: SIM115
     )
     try:
         _wait_ready(port, process)
+        time.sleep(0.5)  # let worker processes finish starting
+        cpu_before = _cpu_seconds(process.pid)
         elapsed, latencies = _load(port, load, window)
+        cpu = _cpu_seconds(process.pid) - cpu_before
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
     total = sum(len(p) for p in load)
-    return total / elapsed, _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+    return (
+        total / elapsed,
+        _percentile(latencies, 0.5),
+        _percentile(latencies, 0.99),
+        cpu / total * 1e6,
+    )
 
 
 _REGISTER = """
@@ -182,7 +217,7 @@ site, _ = Site.objects.get_or_create(code="BENCH", defaults={{"name": "B", "kind
 Device.objects.filter(site=site).delete()
 Device.objects.bulk_create(
     Device(mn=m, password="123456", site=site, status=DeviceStatus.ACTIVE, created_at=timezone.now())
-    for m in {mns!r}
+    for m in [f"0100BE{{n:018X}}" for n in range({count})]
 )
 """
 
@@ -195,6 +230,30 @@ print(InboxPacket.objects.count(), InboxPacket.objects.values("device_id", "cn",
 """
 
 
+@contextlib.contextmanager
+def _fresh_database(url: str | None):  # type: ignore[no-untyped-def]
+    """A new, empty PostgreSQL database on the server of ``url`` for this run
+    (dropped afterwards), so every run starts from the same state."""
+    if not url:
+        yield None
+        return
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"bench_gateway_{uuid.uuid4().hex[:8]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=200)
@@ -202,6 +261,9 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=1, help="unanswered packets per device")
     parser.add_argument("--sqlite-sync", choices=["full", "normal"], default="full")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--processes", type=int, default=1, help="gateway processes (SO_REUSEPORT)")
+    parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
+    parser.add_argument("--skip-echo", action="store_true", help="gateway only (no baseline)")
     parser.add_argument("--serve-echo", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo is not None:
@@ -210,18 +272,35 @@ def main() -> None:
 
     load = [_packets(d, args.packets) for d in range(args.devices)]
     size = sum(len(p) for ps in load for p in ps) / sum(len(ps) for ps in load)
-    with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as data_dir:
-        env = {**os.environ, "GREENLOOP_DATA_DIR": data_dir, "GREENLOOP_LOG_LEVEL": "WARNING"}
+    with (
+        tempfile.TemporaryDirectory(prefix="greenloop-bench-") as data_dir,
+        _fresh_database(args.database_url) as database_url,
+    ):
+        env = {**os.environ, "GREENLOOP_DATA_DIR": data_dir}
+        env.setdefault("GREENLOOP_LOG_LEVEL", "WARNING")
         env["PYTHONPATH"] = str(ROOT / "src")
-        if args.database_url:
-            env["DATABASE_URL"] = args.database_url
+        if database_url:
+            env["DATABASE_URL"] = database_url
         else:
             env.pop("DATABASE_URL", None)
-        mns = [_mn(d) for d in range(args.devices)]
-        subprocess.run([sys.executable, "-c", _REGISTER.format(mns=mns)], env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-c", _REGISTER.format(count=args.devices)], env=env, check=True
+        )
 
-        echo = _run_case([sys.executable, __file__, "--serve-echo"], env, load, args.window)
-        gateway_command = [sys.executable, "-m", "greenloop.gateway"]
+        echo = (
+            (float("nan"),) * 4
+            if args.skip_echo
+            else _run_case([sys.executable, __file__, "--serve-echo"], env, load, args.window)
+        )
+        gateway_command = [
+            sys.executable,
+            "-m",
+            "greenloop.gateway",
+            "--processes",
+            str(args.processes),
+            "--loop",
+            args.loop,
+        ]
         if not args.database_url:
             gateway_command += ["--sqlite-sync", args.sqlite_sync]
         gateway = _run_case([*gateway_command, "--port"], env, load, args.window)
@@ -232,13 +311,16 @@ def main() -> None:
     database = "PostgreSQL" if args.database_url else f"SQLite, synchronous={args.sqlite_sync}"
     print(
         f"{args.devices} devices × {args.packets} packets, window {args.window}, "
-        f"{size:.0f} bytes/packet, {database}; inbox rows {counted[0]} (distinct {counted[1]})"
+        f"{size:.0f} bytes/packet, {database}, {args.processes} process(es), loop {args.loop}; "
+        f"inbox rows {counted[0]} (distinct {counted[1]})"
     )
-    print("| case | packets/s | ack p50 ms | ack p99 ms | × echo |")
-    print("|---|---:|---:|---:|---:|")
-    for name, (rate, p50, p99) in (("echo (baseline)", echo), ("gateway", gateway)):
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    print("| case | packets/s | ack p50 ms | ack p99 ms | × echo | server CPU µs/packet |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, (rate, p50, p99, cpu) in (("echo (baseline)", echo), ("gateway", gateway)):
         print(
-            f"| {name} | {rate:,.0f} | {p50 * 1000:.1f} | {p99 * 1000:.1f} | {rate / echo[0]:.2f} |"
+            f"| {name} | {rate:,.0f} | {p50 * 1000:.1f} | {p99 * 1000:.1f} "
+            f"| {rate / echo[0]:.2f} | {cpu:.0f} |"
         )
 
 

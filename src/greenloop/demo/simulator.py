@@ -29,6 +29,11 @@ the last ten intervals back to back, ``RF=1`` on HJ 212-2025 devices),
 ``skew`` (each device's clock is off by up to that many seconds) and
 ``resend`` (an answered packet is sent again, as after a lost answer).
 
+HJ 212-2025 devices also play the provisioning flows (hj212-2025.md C3,
+B9; decision 0018): after connecting they report their hardware serial
+(CN 1001), and they answer the platform's 1002 "set MN" and 1014 "set
+key" with 9011 and 9012 and use the new MN or key from then on.
+
 The protocol part imports no Django: :class:`Simulator` takes a list of
 :class:`SimDevice`. The command reads them from the device registry, first
 registering a demo fleet for the demo city when ``--provision`` is given
@@ -60,7 +65,9 @@ from greenloop.hj212 import (
     PacketError,
     Version,
     build_packet,
+    execution_response,
     parse_frame,
+    request_response,
 )
 from greenloop.hj212.versions import SPECS
 
@@ -130,6 +137,8 @@ class SimStats:
     disconnects: int = 0
     connect_failures: int = 0
     bursts: int = 0
+    commands: int = 0
+    """1002/1014 requests of the platform carried out (2025 devices)."""
 
 
 # --- values -------------------------------------------------------------------
@@ -251,6 +260,7 @@ class _Device:
         self.offset = self.rng.random()
         self.skew = timedelta(seconds=self.rng.uniform(-faults.skew, faults.skew))
         self.profile = DeviceProfile(version=spec.version, sm4_key=spec.sm4_key)
+        self.mn = spec.mn
         self.flag = SPECS[spec.version].reply_flag | 1
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
@@ -301,7 +311,7 @@ class _Device:
             qn=self._qn(at),
             st=self.spec.st,
             pw=self.spec.password,
-            mn=self.spec.mn,
+            mn=self.mn,
             flag=self.flag,
             cp={"DataTime": f"{at:%Y%m%d%H%M%S}"},
             pollutants=pollutants,
@@ -337,7 +347,7 @@ class _Device:
                 qn=p.qn,
                 st=p.st,
                 pw=p.pw,
-                mn=p.mn,
+                mn=self.mn,
                 flag=p.flag,
                 rf=rf,
                 cp=p.cp,
@@ -391,7 +401,40 @@ class _Device:
                     answer = parse_frame(event, self.profile)
                     if answer.cn == "9014" and answer.qn == qn:
                         return True
+                    if answer.cn in ("1002", "1014") and self.spec.version == Version.HJ212_2025:
+                        self._execute(answer)
         return False
+
+    def _execute(self, request: Packet) -> None:
+        """Carry out a 1002 (set MN) or 1014 (set key): 9011, then 9012
+        (2017 §6.1 answer mode; caoyiliang/HJ212 C3, C8)."""
+        assert self.writer is not None
+        version = self.spec.version
+        self.writer.write(build_packet(request_response(request, version=version), self.profile))
+        if request.cn == "1002" and request.mn:
+            self.mn = request.mn
+        elif request.cn == "1014" and "NewSK" in request.cp:
+            key = bytes.fromhex(request.cp["NewSK"])
+            self.profile = DeviceProfile(version=version, sm4_key=key)
+        self.writer.write(build_packet(execution_response(request, version=version), self.profile))
+        self.stats.commands += 1
+
+    def _hardware_serial(self) -> Packet:
+        """CN 1001 with this logger's fingerprint (hj212-2025.md C3 ⚠)."""
+        serial = self.mn[-12:]
+        return Packet(
+            cn="1001",
+            qn=self._qn(datetime.now(BEIJING)),
+            st=self.spec.st,
+            pw=self.spec.password,
+            mn=self.mn,
+            flag=self.flag,
+            pollutants={
+                "i23005": {"Info": f"SIM{serial}"},
+                "i23006": {"Info": f"CPU{serial}"},
+                "i23007": {"Info": f"MAC{serial}"},
+            },
+        )
 
     async def _connect(self) -> None:
         delay = 0.5
@@ -399,6 +442,9 @@ class _Device:
             try:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
                 self.decoder = FrameDecoder()
+                if self.spec.version == Version.HJ212_2025:
+                    # Its 9013 is skipped by _answer like any other answer.
+                    self.writer.write(build_packet(self._hardware_serial(), self.profile))
                 return
             except OSError:
                 self.stats.connect_failures += 1

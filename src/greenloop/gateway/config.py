@@ -41,6 +41,9 @@ class GatewayConfig:
     """Most packets in one group commit."""
     batch_wait: float = 0.005
     """Seconds a commit waits for more packets when fewer than a batch are queued."""
+    latest_every: float = 0.5
+    """Most seconds the live pages' latest values lag behind stored packets;
+    the commits of that time update them together."""
     flush_every: float = 1.0
     """Seconds between commits of last-seen times and rejects when no data flows."""
     cache_ttl: float = 10.0
@@ -51,10 +54,23 @@ class GatewayConfig:
     """Answer a 1013 time-calibration request with a 1012 set-time request."""
     time_zone: str = "Asia/Shanghai"
     """Zone of DataTime, QN and SystemTime on the wire (devices keep Beijing time)."""
+    command_poll: float = 2.0
+    """Seconds between reads of the open 1002/1014 commands of the registry."""
+    command_timeout: float = 10.0
+    """Seconds to wait for a device's 9011 to a command before sending it
+    again (2017 Table 1: 10 s on mobile networks)."""
+    command_resends: int = 3
+    """Re-sends of a command per connection (2017 Table 1: 3)."""
     shutdown_timeout: float = 10.0
     """Seconds to wait for pending commits and answers on shutdown."""
     sqlite_synchronous_full: bool = True
     """On SQLite, fsync every commit (``PRAGMA synchronous=FULL``)."""
+    processes: int = 1
+    """Gateway processes sharing the port (``SO_REUSEPORT``), one writer each."""
+    reuse_port: bool = False
+    """Listen with ``SO_REUSEPORT`` (set in each of several processes)."""
+    loop: str = "auto"
+    """Event loop: ``uvloop`` when installed (``auto``), ``asyncio`` or ``uvloop``."""
 
     def replace(self, **changes: Any) -> GatewayConfig:
         return dataclasses.replace(self, **changes)

@@ -45,24 +45,31 @@ from greenloop.hj212 import (
     parse_frame,
     response_to,
 )
-from greenloop.hj212.responses import HEARTBEAT, NOTIFICATIONS
+from greenloop.hj212.responses import HEARTBEAT, NOTIFICATIONS, notification_response
 from greenloop.hj212.versions import SPECS, Version
 from greenloop.monitoring.records import (
     BatchResult,
     DeviceEntry,
+    HardwareReport,
     Newcomer,
     Reading,
     Rejection,
     Sighting,
+    hardware_from_pollutants,
 )
 
 if TYPE_CHECKING:
+    from greenloop.gateway.commands import Flight
     from greenloop.gateway.server import ServerState
 
 logger = logging.getLogger(__name__)
 
 ANSWERS: Final = frozenset({"9011", "9012", "9013", "9014"})
 """Interaction commands a device sends back to the platform (2017 Table 9)."""
+COMMAND_ANSWERS: Final = frozenset({"9011", "9012"})
+HARDWARE_SERIAL, KEY_REQUEST = "1001", "1014"
+"""HJ 212-2025 provisioning messages from the device, answered 9013 and
+acted on by the registry (:mod:`greenloop.gateway.commands`)."""
 
 _ACTIVE, _QUARANTINED = "ACTIVE", "QUARANTINED"
 _CP_OPEN: Final = b"CP=&&"
@@ -90,9 +97,14 @@ def header_text(segment: bytes, name: bytes) -> str | None:
 
 
 def _text_values(packet: Packet) -> dict[str, dict[str, str]]:
-    return {
+    """The pollutants of a packet parsed with ``numbers=False``: all text,
+    exactly as sent, in dicts the parser made for this packet alone."""
+    pollutants = packet.pollutants
+    if isinstance(pollutants, dict):
+        return pollutants  # type: ignore[return-value]
+    return {  # pragma: no cover - parse_frame always builds dicts
         code: {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in fields.items()}
-        for code, fields in packet.pollutants.items()
+        for code, fields in pollutants.items()
     }
 
 
@@ -119,6 +131,8 @@ class DeviceConnection(asyncio.Protocol):
         self._introduced: set[int] = set()
         self._samples = 0
         self._samples_window = 0.0
+        self.command_flights: dict[str, Flight] = {}
+        """Commands sent on this connection, by QN, waiting for 9011/9012."""
 
     # --- asyncio.Protocol -------------------------------------------------
 
@@ -195,6 +209,9 @@ class DeviceConnection(asyncio.Protocol):
                 self._refuse(event.kind, event.message, raw=event.raw or b"")
                 continue
             mn = header_text(event.segment, b"MN")
+            if self.command_flights and self._command_answer(event, mn):
+                events.popleft()
+                continue
             if mn is None:
                 events.popleft()
                 self._refuse_frame(event, "format", "no MN in the header")
@@ -211,6 +228,19 @@ class DeviceConnection(asyncio.Protocol):
             self._handle_safely(event, mn, known)
             if throttled:
                 return  # _end_throttle carries on
+
+    def _command_answer(self, frame: Frame, mn: str | None) -> bool:
+        """Whether ``frame`` is the 9011/9012 of a command sent here (then handled)."""
+        qn = header_text(frame.segment, b"QN")
+        flight = self.command_flights.get(qn) if qn is not None else None
+        if flight is None or header_text(frame.segment, b"CN") not in COMMAND_ANSWERS:
+            return False
+        refused = self.state.commands.answer(flight, frame)
+        if refused is not None:
+            self._refuse_frame(frame, refused, "answer to a command", mn=mn or "", auth=True)
+        else:
+            self.state.stats.packets_accepted += 1
+        return True
 
     async def _look_up(self, mn: str) -> None:
         try:
@@ -248,14 +278,22 @@ class DeviceConnection(asyncio.Protocol):
             return
         assert known.profile is not None
         try:
-            packet = parse_frame(frame, known.profile)
+            # Values stay the text the device sent: they are stored as text.
+            packet = parse_frame(frame, known.profile, numbers=False)
         except PacketError as exc:
-            self._refuse_frame(frame, exc.kind, exc.message, mn=mn)
-            return
+            retried = self._with_new_key(frame, entry, exc)
+            if retried is None:
+                self._refuse_frame(frame, exc.kind, exc.message, mn=mn)
+                return
+            packet = retried
         if not hmac.compare_digest((packet.pw or "").encode(), entry.password.encode()):
             self._refuse_frame(frame, "bad_password", "PW does not match", mn=mn, auth=True)
             return
         now = state.now()
+        state.commands.seen(self, entry, known.profile)
+        if packet.cn in (HARDWARE_SERIAL, KEY_REQUEST) and "NewSK" not in packet.cp:
+            self._provisioning(packet, entry, known.profile, now)
+            return
         if entry.status == _QUARANTINED:
             state.writer.add_sighting(Sighting(entry.id, now, self._peer_for(entry)))
             self._refuse_frame(frame, "quarantined", "device waits to be accepted", mn=mn)
@@ -308,7 +346,7 @@ class DeviceConnection(asyncio.Protocol):
             pno=packet.pno or 0,
             pnum=packet.pnum,
             rf=packet.rf,
-            cp=dict(packet.cp),
+            cp=packet.cp if isinstance(packet.cp, dict) else dict(packet.cp),
             pollutants=_text_values(packet),
             peer=self._peer_for(entry),
         )
@@ -329,6 +367,54 @@ class DeviceConnection(asyncio.Protocol):
                 self.transport.close()
 
         future.add_done_callback(committed)
+
+    def _with_new_key(self, frame: Frame, entry: DeviceEntry, error: PacketError) -> Packet | None:
+        """Read a frame the registered key fails on with a key being changed
+        (:meth:`CommandDesk.alternative_keys`), or ``None``."""
+        if error.kind not in ("crc", "decrypt") or entry.sm4_key is None:
+            return None
+        desk = self.state.commands
+        for key, command in desk.alternative_keys(entry):
+            try:
+                packet = parse_frame(
+                    frame, DeviceProfile(version=Version.HJ212_2025, sm4_key=key), numbers=False
+                )
+            except PacketError:
+                continue
+            if command is not None:
+                desk.confirmed_by_data(command, entry)
+            return packet
+        return None
+
+    def _provisioning(
+        self, packet: Packet, entry: DeviceEntry, profile: DeviceProfile, now: datetime
+    ) -> None:
+        """1001 hardware serial or 1014 key request (HJ 212-2025): kept by
+        the registry, answered 9013 at once, from quarantined devices too
+        (docs/decisions/0018-hj212-2025-provisioning.md)."""
+        state = self.state
+        self._auth_failures = 0
+        state.stats.packets_accepted += 1
+        state.writer.add_sighting(Sighting(entry.id, now, self._peer_for(entry)))
+        if packet.cn == HARDWARE_SERIAL:
+            report = HardwareReport(
+                entry.id, now, hardware=hardware_from_pollutants(packet.pollutants)
+            )
+        else:
+            report = HardwareReport(entry.id, now, key_request=True)
+        state.writer.add_report(report)
+        if packet.answer_required:
+            version = profile.version_for(packet.flag)
+            self._answer(notification_response(packet, version=version), profile)
+
+    def send(self, packet: Packet, profile: DeviceProfile) -> bytes:
+        """Write a request of the platform; the bytes sent (none if closed)."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return b""
+        data = build_packet(packet, profile)
+        transport.write(data)
+        return data
 
     def _peer_for(self, entry: DeviceEntry) -> str:
         """The peer address, on the first packet of a device only: the
@@ -383,6 +469,9 @@ class DeviceConnection(asyncio.Protocol):
                     version=int(packet.flag_version),
                     seen_at=state.now(),
                     peer=self.peer,
+                    hardware=hardware_from_pollutants(packet.pollutants)
+                    if packet.cn == HARDWARE_SERIAL
+                    else {},
                 )
             )
             logger.warning("Quarantined unknown device %s from %s", mn, self.peer)

@@ -22,11 +22,13 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from greenloop.gateway.commands import CommandDesk
 from greenloop.gateway.config import GatewayConfig
 from greenloop.gateway.protocol import DeviceConnection, utc_now
 from greenloop.gateway.registry import RegistryCache
 from greenloop.gateway.writer import BatchWriter
-from greenloop.monitoring.records import Batch, BatchResult, DeviceEntry
+from greenloop.hj212 import crc16
+from greenloop.monitoring.records import Batch, BatchResult, DeviceEntry, PendingCommand
 
 logger = logging.getLogger("greenloop.gateway")
 
@@ -45,6 +47,9 @@ class GatewayStore(Protocol):
 
     def close(self) -> None:
         """Release what the calling worker thread holds (its connection)."""
+
+    def load_commands(self) -> list[PendingCommand]:
+        """The open 1002/1014 commands of the registry."""
 
 
 @dataclass
@@ -85,6 +90,7 @@ class ServerState:
         self.shutting_down = False
         self._newcomers: dict[str, float] = {}
         self._all_closed = asyncio.Event()
+        self.commands = CommandDesk(self)
 
     def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a background task that shutdown can cancel."""
@@ -125,6 +131,7 @@ class ServerState:
         return True
 
     def connection_closed(self, connection: DeviceConnection) -> None:
+        self.commands.connection_lost(connection)
         if self.shutting_down and not self.connections:
             self._all_closed.set()
 
@@ -162,6 +169,7 @@ class Gateway:
         self._writer_task: asyncio.Task[None] | None = None
         self._stats_task: asyncio.Task[None] | None = None
         self._refresh_task: asyncio.Task[None] | None = None
+        self._commands_task: asyncio.Task[None] | None = None
         # One writer thread: batches commit in order, and its database
         # connection stays with it. Registry reads get their own threads
         # so a long commit never delays a look-up; with lookup_threads=0
@@ -181,6 +189,7 @@ class Gateway:
 
     async def start(self) -> None:
         """Start the writer and listen."""
+        crc16(b"warm")  # builds the CRC table now, not on a device's first packet
         loop = asyncio.get_running_loop()
         config = self.config
 
@@ -194,6 +203,7 @@ class Gateway:
             batch_wait=config.batch_wait,
             flush_every=config.flush_every,
             after_commit=self.store.update_latest,
+            latest_every=config.latest_every,
         )
         cache = RegistryCache(
             self.store.load_devices, run=in_pool(self._lookup_pool), ttl=config.cache_ttl
@@ -208,9 +218,13 @@ class Gateway:
             config.port,
             backlog=config.backlog,
             reuse_address=True,
+            reuse_port=config.reuse_port or None,
         )
         self._stats_task = loop.create_task(self._log_stats(), name="gateway-stats")
         self._refresh_task = loop.create_task(cache.refresh_forever(), name="gateway-registry")
+        self._commands_task = loop.create_task(
+            self._poll_commands(in_pool(self._lookup_pool)), name="gateway-commands"
+        )
         logger.info("HJ 212 gateway listening on %s:%d", config.host, self.port)
 
     async def shutdown(self) -> None:
@@ -238,7 +252,13 @@ class Gateway:
                 connection.transport.abort()
         tasks = [
             t
-            for t in (self._writer_task, self._stats_task, self._refresh_task, *state.tasks)
+            for t in (
+                self._writer_task,
+                self._stats_task,
+                self._refresh_task,
+                self._commands_task,
+                *state.tasks,
+            )
             if t is not None
         ]
         for task in tasks:
@@ -253,6 +273,24 @@ class Gateway:
             await loop.run_in_executor(pool, self.store.close)
             await loop.run_in_executor(None, pool.shutdown)
         self._log_totals()
+
+    async def _poll_commands(
+        self,
+        run: Callable[[Callable[[], list[PendingCommand]]], asyncio.Future[list[PendingCommand]]],
+    ) -> None:
+        """Read the open commands every ``command_poll`` seconds and deliver
+        them (:mod:`greenloop.gateway.commands`)."""
+        state = self.state
+        assert state is not None
+        load = getattr(self.store, "load_commands", None)
+        while True:
+            if load is not None:
+                try:
+                    state.commands.update(await run(load))
+                except Exception:
+                    logger.exception("Unable to read the open device commands")
+            state.commands.check_timeouts()
+            await asyncio.sleep(self.config.command_poll)
 
     async def _log_stats(self, every: float = 60.0) -> None:
         while True:
@@ -278,10 +316,15 @@ class Gateway:
         )
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+def _loop_factory(kind: str = "auto") -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when asked for or installed (``pip install greenloop[gateway]``)."""
+    if kind == "asyncio":
+        return None
     try:
         import uvloop  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
+        if kind == "uvloop":
+            raise
         return None
     return uvloop.new_event_loop  # type: ignore[no-any-return]
 
@@ -300,5 +343,5 @@ def run(config: GatewayConfig, *, store: GatewayStore) -> None:
         logger.info("HJ 212 gateway shutting down")
         await gateway.shutdown()
 
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=_loop_factory(config.loop)) as runner:
         runner.run(main())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from greenloop.monitoring.records import Batch, BatchResult, DeviceEntry
+from greenloop.monitoring.records import Batch, BatchResult, DeviceEntry, PendingCommand
 
 logger = logging.getLogger(__name__)
 
@@ -38,34 +38,71 @@ class DjangoStore:
             connection_created.connect(_synchronous_full, weak=False, dispatch_uid=__name__)
 
     def load_devices(self, mns: list[str]) -> dict[str, DeviceEntry]:
+        """The registry entries of ``mns``, secrets decrypted here, once per
+        stored value (docs/decisions/0017-secrets-at-rest.md): the gateway
+        keeps the entries in its cache and never decrypts per packet."""
         from django.db import close_old_connections
+        from django.db.models import CharField, ExpressionWrapper, F
 
         from greenloop.monitoring.models import Device
+        from greenloop.monitoring.secrets import SecretUnavailable, decrypt
 
         close_old_connections()
-        rows = Device.objects.filter(mn__in=mns).values(
-            "id", "mn", "password", "status", "protocol_version", "sm4_key", "site_id"
+        table = Device._meta.db_table
+        rows = Device.objects.filter(mn__in=mns).values_list(
+            "id",
+            "mn",
+            "status",
+            "protocol_version",
+            "site_id",
+            "st",
+            # The stored ciphertext, not the field's decrypted value: one
+            # device whose secret cannot be read must not fail the others.
+            ExpressionWrapper(F("password"), output_field=CharField()),
+            ExpressionWrapper(F("sm4_key"), output_field=CharField()),
         )
-        return {
-            row["mn"]: DeviceEntry(
-                id=row["id"],
-                mn=row["mn"],
-                password=row["password"],
-                status=row["status"],
-                version=_VERSIONS[row["protocol_version"]],
-                sm4_key=bytes.fromhex(row["sm4_key"]) if row["sm4_key"] else None,
-                site_id=row["site_id"],
+        entries: dict[str, DeviceEntry] = {}
+        for pk, mn, status, version, site_id, st, password, sm4_key in rows:
+            try:
+                plain_pw = decrypt(password, label=f"{table}.password")
+                key = decrypt(sm4_key, label=f"{table}.sm4_key")
+            except SecretUnavailable:
+                logger.exception("Unable to decrypt the secrets of device %s", mn)
+                continue
+            entries[mn] = DeviceEntry(
+                id=pk,
+                mn=mn,
+                password=plain_pw,
+                status=status,
+                version=_VERSIONS[version],
+                sm4_key=bytes.fromhex(key) if key else None,
+                site_id=site_id,
+                st=st,
             )
-            for row in rows
-        }
+        return entries
 
-    def write_batch(self, batch: Batch) -> BatchResult:
+    def load_commands(self) -> list[PendingCommand]:
         from django.db import close_old_connections
 
+        from greenloop.monitoring.commands import load_open_commands
+
+        close_old_connections()
+        return load_open_commands()
+
+    def write_batch(self, batch: Batch) -> BatchResult:
+        from django.db import close_old_connections, transaction
+
+        from greenloop.monitoring.commands import apply_command_events, record_reports
         from greenloop.monitoring.ingest import store_batch
 
         close_old_connections()
-        return store_batch(batch)
+        if not (batch.command_events or batch.reports):
+            return store_batch(batch)
+        with transaction.atomic():
+            result = store_batch(batch)
+            apply_command_events(batch.command_events)
+            record_reports(batch.reports)
+        return result
 
     def update_latest(self, result: BatchResult) -> None:
         from django.db import close_old_connections

@@ -28,6 +28,8 @@ from typing import Any
 from greenloop.monitoring.records import (
     Batch,
     BatchResult,
+    CommandEvent,
+    HardwareReport,
     Newcomer,
     Reading,
     Rejection,
@@ -71,9 +73,14 @@ class BatchWriter:
         Seconds after which side records (rejections, sightings,
         newcomers) are committed even when no reading arrives.
     after_commit
-        Sync work that follows a commit once its futures are resolved (the
+        Sync work that follows commits once their futures are resolved (the
         latest values), in the same thread; a failure there is logged and
-        does not affect what was stored.
+        does not affect what was stored. The fresh readings of the commits
+        of ``latest_every`` seconds go to it together (and whenever the
+        queue runs empty): under load one call covers several batches, and
+        each (device, CN, factor) is written once instead of once a batch.
+    latest_every
+        Most seconds the latest values lag behind the stored packets.
     retry_delay
         Seconds before a failed commit is tried again.
     """
@@ -88,6 +95,7 @@ class BatchWriter:
         flush_every: float = 1.0,
         retry_delay: float = 0.2,
         after_commit: Callable[[BatchResult], object] | None = None,
+        latest_every: float = 0.5,
     ) -> None:
         self._store = store
         self._after_commit = after_commit
@@ -103,6 +111,9 @@ class BatchWriter:
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self.latest_every = latest_every
+        self._fresh: list[Reading] = []
+        self._latest_at = 0.0
         self.stats = WriterStats()
 
     @property
@@ -132,11 +143,24 @@ class BatchWriter:
         self._side.newcomers.append(newcomer)
         self._wakeup.set()
 
+    def add_command_event(self, event: CommandEvent) -> None:
+        """Committed with the next batch, without waiting for ``flush_every``."""
+        self._side.command_events.append(event)
+        self._wakeup.set()
+
+    def add_report(self, report: HardwareReport) -> None:
+        self._side.reports.append(report)
+        self._wakeup.set()
+
     async def run(self) -> None:
         """Commit batches until :meth:`stop`, then commit what is left."""
         loop = asyncio.get_running_loop()
         last_flush = loop.time()
         while True:
+            if not self._queue:
+                # Nothing to commit: bring the latest values up to date. New
+                # packets may arrive meanwhile; look at the queue again.
+                await self._flush_latest()
             if not self._queue:
                 if self._stopping:
                     break
@@ -156,6 +180,7 @@ class BatchWriter:
             last_flush = loop.time()
             await self._commit(items, side)
         await self._commit([], self._side)
+        await self._flush_latest()
         self._idle.set()
 
     async def stop(self) -> None:
@@ -174,6 +199,8 @@ class BatchWriter:
             rejections=side.rejections,
             sightings=side.sightings,
             newcomers=side.newcomers,
+            command_events=side.command_events,
+            reports=side.reports,
         )
         if not batch:
             return
@@ -205,12 +232,23 @@ class BatchWriter:
             return
         self.stats.stored += result.inserted
         self.stats.duplicates += result.duplicates
-        after = self._after_commit
-        if after is not None and result.fresh:
-            try:
-                await self._run(lambda: after(result))
-            except Exception:
-                logger.exception("Unable to update the latest values of a batch")
+        if self._after_commit is not None and result.fresh:
+            self._fresh.extend(result.fresh)
+            if asyncio.get_running_loop().time() - self._latest_at >= self.latest_every:
+                await self._flush_latest()
+
+    async def _flush_latest(self) -> None:
+        """Hand the fresh readings of the commits so far to ``after_commit``."""
+        after, fresh = self._after_commit, self._fresh
+        if after is None or not fresh:
+            return
+        self._fresh = []
+        self._latest_at = asyncio.get_running_loop().time()
+        result = BatchResult(inserted=len(fresh), duplicates=0, fresh=tuple(fresh))
+        try:
+            await self._run(lambda: after(result))
+        except Exception:
+            logger.exception("Unable to update the latest values of %d packets", len(fresh))
 
     async def _attempt(self, batch: Batch) -> BatchResult | None:
         started = time.perf_counter()

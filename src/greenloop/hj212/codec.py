@@ -69,8 +69,10 @@ def parse_packet(
     return parse_frame(event, profile)
 
 
-def parse_frame(frame: Frame, profile: DeviceProfile = PLAIN) -> Packet:
+def parse_frame(frame: Frame, profile: DeviceProfile = PLAIN, *, numbers: bool = True) -> Packet:
     """Check and decode a frame from :class:`~greenloop.hj212.framing.FrameDecoder`.
+
+    ``numbers=False`` keeps every CP value as text (see :func:`parse_cp`).
 
     Raises
     ------
@@ -109,7 +111,7 @@ def parse_frame(frame: Frame, profile: DeviceProfile = PLAIN) -> Packet:
     except UnicodeDecodeError as exc:
         raise PacketError("format", f"not UTF-8: {exc.reason}", raw=frame.raw) from None
     try:
-        return _decode(header_text, cp_text)
+        return _decode(header_text, cp_text, numbers)
     except PacketError as exc:
         exc.raw = frame.raw
         raise
@@ -148,7 +150,7 @@ def _header_value(head: bytes, prefix: bytes) -> str | None:
     return head[start : stop if stop >= 0 else len(head)].decode("ascii", "replace")
 
 
-def _decode(header_text: str, cp_text: str) -> Packet:
+def _decode(header_text: str, cp_text: str, decimals: bool = True) -> Packet:
     text: dict[str, str] = {}
     numbers: dict[str, int] = {}
     extra: list[tuple[str, str]] = []
@@ -169,7 +171,7 @@ def _decode(header_text: str, cp_text: str) -> Packet:
         raise PacketError("format", "no CN in the header")
     if ("PNUM" in numbers) != ("PNO" in numbers):
         raise PacketError("format", "PNUM and PNO come together (2017 §6.3.2)")
-    cp, pollutants, trailing = parse_cp(cp_text)
+    cp, pollutants, trailing = parse_cp(cp_text, numbers=decimals)
     return Packet(
         cn=cn,
         qn=text.get("QN"),

@@ -42,10 +42,12 @@ def is_number_text(text: str) -> bool:
     return digits.isascii() and digits.replace(".", "", 1).isdigit()
 
 
-def parse_cp(text: str) -> tuple[CpFields, Pollutants, bool]:
+def parse_cp(text: str, *, numbers: bool = True) -> tuple[CpFields, Pollutants, bool]:
     """Split a CP data area into plain items and per-factor fields.
 
-    Returns ``(cp, pollutants, trailing_semicolon)``.
+    Returns ``(cp, pollutants, trailing_semicolon)``. With ``numbers=False``
+    every value stays the text that was sent (the gateway stores text and
+    saves the ``Decimal`` round trip).
 
     Raises
     ------
@@ -69,7 +71,7 @@ def parse_cp(text: str) -> tuple[CpFields, Pollutants, bool]:
     else:
         # Fast path: no quoted value, so plain splitting is exact.
         items = [item for group in body.split(";") for item in group.split(",")]
-    numeric = NUMERIC_FIELDS
+    numeric = NUMERIC_FIELDS if numbers else frozenset()
     number = is_number_text
     for item in items:
         key, sep, value = item.partition("=")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -149,20 +149,10 @@ def _insert_rows(
     q = connection.ops.quote_name
     names = ", ".join(q(c) for c, _ in columns)
     head = f"INSERT INTO {q(table)} ({names})"
+    if connection.vendor == "postgresql":
+        _copy_insert(table, columns, rows, tail)
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            selected = ", ".join(
-                f"{q(c)}::jsonb" if kind == "jsonb" else q(c) for c, kind in columns
-            )
-            arrays = ", ".join(
-                f"%s::{'text' if kind == 'jsonb' else kind}[]" for _, kind in columns
-            )
-            cursor.execute(
-                # Identifiers are this module's constants; values are bound.
-                f"{head} SELECT {selected} FROM unnest({arrays}) AS v({names}) {tail}",  # noqa: S608
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
         limit = connection.features.max_query_params or 999
         per_statement = max(1, min(1000, limit // len(columns)))
         row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -174,6 +164,53 @@ def _insert_rows(
             )
 
 
+def _copy_insert(
+    table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple[object, ...]], tail: str
+) -> None:
+    """PostgreSQL: ``COPY`` the rows into a temporary table, then one
+    ``INSERT … SELECT … {tail}`` from it.
+
+    COPY (psycopg 3 ``cursor.copy``, rows formatted in C) costs a fraction
+    of binding the rows as query parameters; the ``ON CONFLICT`` clauses
+    still apply, in the same transaction. The temporary table is the
+    connection's own and is emptied at every commit.
+    """
+    import psycopg  # the PostgreSQL backend's driver
+
+    q = connection.ops.quote_name
+    staging = q(f"staging_{table}")
+    names = ", ".join(q(c) for c, _ in columns)
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
+            f"({', '.join(f'{q(c)} {kind}' for c, kind in columns)}) ON COMMIT DELETE ROWS"
+        )
+        with raw.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:  # noqa: S608
+            for row in rows:
+                copy.write_row(row)
+        # Identifiers are this module's constants; the values came by COPY.
+        raw.execute(f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM {staging} {tail}")  # noqa: S608
+        raw.execute(f"TRUNCATE {staging}")
+
+
+def _datetime_adapter() -> Callable[[datetime | None], object]:
+    """The backend's datetime adaptation, once per distinct value: a batch
+    shares a few received-at seconds and data times among many rows."""
+    adapt = connection.ops.adapt_datetimefield_value
+    memo: dict[datetime, object] = {}
+
+    def when(value: datetime | None) -> object:
+        if value is None:
+            return None
+        adapted = memo.get(value)
+        if adapted is None:
+            adapted = memo[value] = adapt(value)
+        return adapted
+
+    return when
+
+
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -183,7 +220,7 @@ def _insert_inbox(readings: list[Reading]) -> None:
     gateway process is dropped by the monitoring_inbox_once constraint."""
     if not readings:
         return
-    when = connection.ops.adapt_datetimefield_value
+    when = _datetime_adapter()
     rows: list[tuple[object, ...]] = [
         (
             r.device_id,
@@ -221,32 +258,37 @@ def _update_latest(readings: Sequence[Reading]) -> int:
     so a late re-send cannot move a value back even with several gateway
     processes writing.
     """
-    newest: dict[tuple[int, str, str], tuple[object, ...]] = {}
-    order: dict[tuple[int, str, str], datetime] = {}
-    when = connection.ops.adapt_datetimefield_value
+    # First pick the newest reading per key, then build one row per key:
+    # a batch holds many packets of each device, and only the newest of
+    # each (device, CN, factor) is written.
+    winners: dict[tuple[int, str, str], tuple[datetime, Reading, str]] = {}
     for reading in readings:
         at = reading.data_time or reading.received_at
-        data_time, received_at = when(reading.data_time), when(reading.received_at)
-        for code, fields in reading.pollutants.items():
-            key = (reading.device_id, reading.cn, code[:16])
-            if key in order and order[key] > at:
-                continue
-            field = next((f for f in VALUE_FIELDS if f in fields), "")
-            text = fields.get(field, "") if field else ""
-            order[key] = at
-            newest[key] = (
-                reading.device_id,
-                reading.site_id,
-                reading.cn,
-                code[:16],
-                field,
-                _number(text) if text else None,
-                text[:32],
-                fields.get("Flag", "")[:4],
-                _json(fields),
-                data_time,
-                received_at,
-            )
+        device_id, cn = reading.device_id, reading.cn
+        for code in reading.pollutants:
+            key = (device_id, cn, code[:16])
+            held = winners.get(key)
+            if held is None or held[0] <= at:
+                winners[key] = (at, reading, code)
+    when = _datetime_adapter()
+    newest: dict[tuple[int, str, str], tuple[object, ...]] = {}
+    for key, (_, reading, code) in winners.items():
+        fields = reading.pollutants[code]
+        field = next((f for f in VALUE_FIELDS if f in fields), "")
+        text = fields.get(field, "") if field else ""
+        newest[key] = (
+            reading.device_id,
+            reading.site_id,
+            reading.cn,
+            key[2],
+            field,
+            _number(text) if text else None,
+            text[:32],
+            fields.get("Flag", "")[:4],
+            _json(fields),
+            when(reading.data_time),
+            when(reading.received_at),
+        )
     if not newest:
         return 0
     q = connection.ops.quote_name
@@ -278,6 +320,7 @@ def _quarantine(batch: Batch) -> None:
                 created_at=n.seen_at,
                 last_seen_at=n.seen_at,
                 last_peer=n.peer[:64],
+                hardware={**n.hardware, "reported_at": n.seen_at.isoformat()} if n.hardware else {},
             )
             for n in batch.newcomers
         ],

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from greenloop.hj212 import DeviceProfile, Version
+from greenloop.monitoring.secrets import EncryptedCharField
 from greenloop.org.models import Grid, Region, ScopedQuerySet
 
 
@@ -121,8 +123,9 @@ class Device(models.Model):
 
     mn = models.CharField(_("设备唯一标识(MN)"), max_length=64, unique=True)
     # The HJ 212 access password travels in clear text in every packet
-    # (2017 §6.3.2), so it is stored as the device sends it.
-    password = models.CharField(_("访问密码(PW)"), max_length=64)
+    # (2017 §6.3.2); at rest it is encrypted like the SM4 key
+    # (docs/decisions/0017-secrets-at-rest.md).
+    password = EncryptedCharField(_("访问密码(PW)"), plain_max_length=64)
     st = models.CharField(_("系统编码(ST)"), max_length=2, blank=True)
     protocol_version = models.CharField(
         _("协议版本"),
@@ -130,9 +133,22 @@ class Device(models.Model):
         choices=ProtocolVersion.choices,
         default=ProtocolVersion.HJ212_2017,
     )
-    # 32 hex digits (16 bytes, HJ 212-2025 §6.4.2); empty: the device does
-    # not encrypt. ⚠ Stored in clear for now; to be encrypted at rest.
-    sm4_key = models.CharField(_("SM4密钥(十六进制)"), max_length=32, blank=True)
+    # 32 hex digits (16 bytes, HJ 212-2025 §6.4.2), encrypted at rest; empty:
+    # the device does not encrypt. Changed by the 1014 key flow
+    # (monitoring.commands) only once the device has confirmed it.
+    sm4_key = EncryptedCharField(
+        _("SM4密钥(十六进制)"),
+        plain_max_length=32,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[0-9A-Fa-f]{32}$", _("SM4密钥为32位十六进制数字。")),
+        ],
+    )
+    # SKCreateTime of the current key (HJ 212-2025 §6.4.3: rotate every 90 days).
+    sm4_key_created_at = models.DateTimeField(_("密钥生成时间"), null=True, blank=True)
+    # What the logger reported with CN 1001 (hj212-2025.md C3): logger id,
+    # CPU id, MACs, reported_at; the MN assigned with 1002 derives from it.
+    hardware = models.JSONField(_("硬件标识"), default=dict, blank=True)
     expected_factors = models.JSONField(_("应测因子"), default=list, blank=True)
     interval_seconds = models.PositiveIntegerField(_("上传间隔(秒)"), default=3600)
     site = models.ForeignKey(
@@ -163,9 +179,14 @@ class Device(models.Model):
                 condition=~Q(status="ACTIVE") | Q(site__isnull=False),
                 name="monitoring_device_active_has_site",
             ),
+            # Secrets are stored encrypted (monitoring.secrets), never in clear.
             models.CheckConstraint(
-                condition=Q(sm4_key="") | Q(sm4_key__regex=r"^[0-9A-Fa-f]{32}$"),
-                name="monitoring_device_sm4_key_hex",
+                condition=Q(password="") | Q(password__startswith="gl1$"),  # noqa: S106
+                name="monitoring_device_password_encrypted",
+            ),
+            models.CheckConstraint(
+                condition=Q(sm4_key="") | Q(sm4_key__startswith="gl1$"),
+                name="monitoring_device_sm4_key_encrypted",
             ),
             models.CheckConstraint(
                 condition=Q(sm4_key="") | Q(protocol_version="2025"),
@@ -404,3 +425,77 @@ class MonitoringAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CommandKind(models.TextChoices):
+    """Platform-initiated HJ 212-2025 commands the registry drives."""
+
+    SET_MN = "1002", _("设置数采仪入网编码(1002)")
+    SET_KEY = "1014", _("下发新密钥(1014)")
+
+
+class CommandStatus(models.TextChoices):
+    PENDING = "PENDING", _("待下发")
+    SENT = "SENT", _("已下发")
+    # 9011 with QnRtn=1: the device is ready to execute.
+    ACKNOWLEDGED = "ACKNOWLEDGED", _("设备已应答")
+    # 9012 with ExeRtn=1 (or, for a key, data encrypted with the new key).
+    DONE = "DONE", _("已完成")
+    FAILED = "FAILED", _("失败")
+    CANCELLED = "CANCELLED", _("已撤销")
+
+
+OPEN_COMMAND_STATUSES = (CommandStatus.PENDING, CommandStatus.SENT, CommandStatus.ACKNOWLEDGED)
+
+
+class DeviceCommand(models.Model):
+    """A request the platform sends a device (request mode, 2017 §6.1):
+    stored when an administrator asks, delivered by the gateway when the
+    device is connected, finished by the device's 9011 and 9012.
+
+    Services in :mod:`greenloop.monitoring.commands`.
+    """
+
+    device = models.ForeignKey(
+        Device, verbose_name=_("监测设备"), on_delete=models.CASCADE, related_name="commands"
+    )
+    kind = models.CharField(_("命令"), max_length=4, choices=CommandKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=CommandStatus.choices, default=CommandStatus.PENDING
+    )
+    # The QN of the request; 9011 and 9012 carry it back (2017 §9.3).
+    qn = models.CharField(_("请求编码(QN)"), max_length=20)
+    new_mn = models.CharField(_("新入网编码(MN)"), max_length=64, blank=True)
+    logger_id = models.CharField(_("数采仪编号"), max_length=64, blank=True)
+    new_sm4_key = EncryptedCharField(_("新密钥"), plain_max_length=32, blank=True)
+    sk_created_at = models.DateTimeField(_("新密钥生成时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    created_by = models.CharField(_("发起人"), max_length=150, blank=True)
+    sent_at = models.DateTimeField(_("下发时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("下发次数"), default=0)
+    answered_at = models.DateTimeField(_("请求应答时间"), null=True, blank=True)
+    qn_rtn = models.PositiveSmallIntegerField(_("请求应答(QnRtn)"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    exe_rtn = models.PositiveSmallIntegerField(_("执行结果(ExeRtn)"), null=True, blank=True)
+    detail = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("设备命令")
+        verbose_name_plural = pgettext_lazy("plural", "设备命令")
+        constraints = [
+            # One open command of each kind per device: a second key or MN
+            # while one is on its way would leave the outcome ambiguous.
+            models.UniqueConstraint(
+                fields=["device", "kind"],
+                condition=Q(status__in=["PENDING", "SENT", "ACKNOWLEDGED"]),
+                name="monitoring_command_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_sm4_key="") | Q(new_sm4_key__startswith="gl1$"),
+                name="monitoring_command_key_encrypted",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "device"], name="monitoring_command_open")]
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.kind} {self.qn}"

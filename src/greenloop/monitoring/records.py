@@ -7,8 +7,35 @@ transaction in a worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Final
+
+HARDWARE_ITEMS: Final = {
+    "i23005-Info": "logger_id",
+    "i23006-Info": "cpu_id",
+    "i23007-Info": "mac1",
+    "i23008-Info": "mac2",
+}
+"""CP items of CN 1001 (HJ 212-2025, hj212-2025.md C3 ⚠ single source) →
+keys of ``Device.hardware``."""
+
+
+def hardware_from_pollutants(pollutants: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The fingerprint in a parsed 1001 packet (its ``i2300N-Info`` items).
+
+    Examples
+    --------
+    >>> hardware_from_pollutants({"i23005": {"Info": "L1"}, "i23007": {"Info": "M"}})
+    {'logger_id': 'L1', 'mac1': 'M'}
+    """
+    out: dict[str, str] = {}
+    for item, key in HARDWARE_ITEMS.items():
+        value = pollutants.get(item.partition("-")[0], {}).get("Info")
+        if value:
+            out[key] = str(value)[:64]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +51,7 @@ class DeviceEntry:
     """Flag version bits of the registered protocol (``hj212.Version``)."""
     sm4_key: bytes | None
     site_id: int | None
+    st: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +109,49 @@ class Newcomer:
     version: int
     seen_at: datetime
     peer: str = ""
+    hardware: dict[str, str] = field(default_factory=dict)
+    """The CN 1001 fingerprint, when that is what it sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCommand:
+    """A platform request waiting for a device (``monitoring.DeviceCommand``)."""
+
+    id: int
+    device_id: int
+    kind: str
+    """``1002`` (set MN) or ``1014`` (set key)."""
+    qn: str
+    status: str
+    new_mn: str = ""
+    logger_id: str = ""
+    new_sm4_key: bytes | None = None
+    sk_created_at: str = ""
+    """``SKCreateTime`` as sent, ``YYYYMMDDhhmmss`` (Beijing time)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandEvent:
+    """What happened to a pending command, in the gateway."""
+
+    command_id: int
+    event: str
+    """``sent``, ``answered`` (9011), ``executed`` (9012) or ``confirmed``
+    (the device's data decrypts with the new key)."""
+    at: datetime
+    code: int | None = None
+    """QnRtn of ``answered``, ExeRtn of ``executed``."""
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareReport:
+    """A registered device sent its fingerprint (CN 1001) or asked for a
+    new key (CN 1014 with ``SKCreateTime``)."""
+
+    device_id: int
+    at: datetime
+    hardware: dict[str, str] = field(default_factory=dict)
+    key_request: bool = False
 
 
 @dataclass(slots=True)
@@ -91,9 +162,18 @@ class Batch:
     rejections: list[Rejection] = field(default_factory=list)
     sightings: list[Sighting] = field(default_factory=list)
     newcomers: list[Newcomer] = field(default_factory=list)
+    command_events: list[CommandEvent] = field(default_factory=list)
+    reports: list[HardwareReport] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.readings or self.rejections or self.sightings or self.newcomers)
+        return bool(
+            self.readings
+            or self.rejections
+            or self.sightings
+            or self.newcomers
+            or self.command_events
+            or self.reports
+        )
 
 
 @dataclass(frozen=True, slots=True)

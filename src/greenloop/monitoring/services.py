@@ -164,3 +164,42 @@ def sync_factor_codes(*, model: Any = None, using: str = "default") -> int:
         update_fields=["name", "name_en", "unit", "amount_unit", "data_type", "code_2005", "note"],
     )
     return len(rows)
+
+
+def reencrypt_secrets(*, batch: int = 500) -> int:
+    """Re-encrypt every stored device secret that is not under the current
+    key (after a new key was put first, decision 0017). Idempotent; returns
+    the number of rows rewritten.
+    """
+    from django.db.models import CharField, ExpressionWrapper, F
+
+    from greenloop.monitoring.models import DeviceCommand
+    from greenloop.monitoring.secrets import decrypt, get_keyring, key_id
+
+    current = get_keyring().current
+    rewritten = 0
+    for model, columns in ((Device, ("password", "sm4_key")), (DeviceCommand, ("new_sm4_key",))):
+        table = model._meta.db_table
+        raw = {c: ExpressionWrapper(F(c), output_field=CharField()) for c in columns}
+        last = 0
+        while True:
+            rows = list(
+                model.objects.filter(pk__gt=last)
+                .order_by("pk")
+                .annotate(**{f"raw_{c}": e for c, e in raw.items()})
+                .values_list("pk", *(f"raw_{c}" for c in columns))[:batch]
+            )
+            if not rows:
+                break
+            last = rows[-1][0]
+            with transaction.atomic():
+                for pk, *stored in rows:
+                    stale = {
+                        c: decrypt(v, label=f"{table}.{c}")
+                        for c, v in zip(columns, stored, strict=True)
+                        if v and key_id(v) != current
+                    }
+                    if stale:
+                        model.objects.filter(pk=pk).update(**stale)
+                        rewritten += 1
+    return rewritten
