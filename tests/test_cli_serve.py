@@ -44,7 +44,9 @@ def test_serve_demo_builds_the_city_and_serves_the_login_page(tmp_path):
         env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 180
+        # A bound on waiting, not a speed test: the demo build takes ~1 min
+        # alone and several times that beside a parallel test run.
+        deadline = time.monotonic() + 480
         status, page = 0, ""
         while time.monotonic() < deadline and proc.poll() is None:
             try:
