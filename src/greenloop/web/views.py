@@ -23,6 +23,7 @@ from greenloop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from greenloop.org.access import get_scope, has_perm, require_perm
 from greenloop.org.models import ApiToken, Grid, Person, Region, Unit
 from greenloop.org.roles import Perm, Role
+from greenloop.web.home import where_things_stand
 
 
 class LoginView(auth_views.LoginView):
@@ -46,6 +47,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     person = Person.objects.select_related("unit__region").filter(user=request.user).first()
+    if person is not None:
+        # The page header reads user.person: no second query for it.
+        request.user.person = person  # type: ignore[union-attr]
     ctx: dict[str, Any] = {
         "person": person,
         "roles": [gettext(Role(r).label) for r in sorted(scope.roles)],
@@ -68,9 +72,14 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["audit_by_action"] = (
             AuditEvent.objects.values("action").annotate(n=Count("pk")).order_by("-n")[:8]
         )
-    from greenloop.cases.views.lists import home_context as cases_home_context
-
-    ctx.update(cases_home_context(request.user))
+    ctx.update(
+        where_things_stand(
+            request.user,
+            now=timezone.now(),
+            today=timezone.localdate(),
+            seat=person.unit.region if person is not None else None,
+        )
+    )
     return render(request, "web/home.html", ctx)
 
 
@@ -121,30 +130,39 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from greenloop.audit.log import ACTION_LABELS
 
     return render(
-        request, "web/audit_log.html",
+        request,
+        "web/audit_log.html",
         {"page": page, "action": action, "actor": actor, "actions": sorted(ACTION_LABELS.items())},
     )
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(
-        request, "web/error.html",
-        {"title": gettext("无权访问"), "message": gettext("您的角色没有执行此操作的权限。")}, status=403,
+        request,
+        "web/error.html",
+        {"title": gettext("无权访问"), "message": gettext("您的角色没有执行此操作的权限。")},
+        status=403,
     )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(
-        request, "web/error.html",
-        {"title": gettext("页面不存在"), "message": gettext("您访问的对象不存在，或不在您的管辖范围内。")},
+        request,
+        "web/error.html",
+        {
+            "title": gettext("页面不存在"),
+            "message": gettext("您访问的对象不存在，或不在您的管辖范围内。"),
+        },
         status=404,
     )
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(
-        request, "web/error.html",
-        {"title": gettext("请求过于频繁"), "message": gettext("请稍后再试。")}, status=429,
+        request,
+        "web/error.html",
+        {"title": gettext("请求过于频繁"), "message": gettext("请稍后再试。")},
+        status=429,
     )
 
 
@@ -163,7 +181,9 @@ def lockouts(request: HttpRequest) -> HttpResponse:
             record("greenloop.auth.unlocked", actor=request.user, target=username)
             messages.success(request, gettext("已解除锁定：%(username)s") % {"username": username})
         return redirect("lockouts")
-    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
     return render(request, "web/lockouts.html", {"attempts": attempts})
 
 
