@@ -366,3 +366,37 @@ def test_the_statistics_take_a_fixed_number_of_queries(
         figures = statistics_for(dispatcher, StatisticsFilters(), TODAY)
 
     assert figures["summary"]["total"] == 100
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "county_user"])
+def test_the_stages_of_the_statistics_page_are_those_of_the_cases_counted(loop_city, now, who):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from greenloop.cases.campaign_queries import statistics_cases
+    from tests.cases.conftest import Loop
+
+    def at(days):
+        return Loop(loop_city, now + dt.timedelta(days=days))
+
+    at(0).to(CaseState.CLOSED)
+    at(0).to(CaseState.RECTIFYING)
+    # Outside the county and led from outside it: the county does not see it.
+    elsewhere = at(-3).register(region=loop_city.other)
+    at(4).assign(elsewhere, lead=loop_city.other_acceptance_group)
+    cases, parent = statistics_cases(loop_city.users[who], StatisticsFilters())
+
+    with CaptureQueriesContext(connection) as captured:
+        figures = statistics.case_statistics(cases, TODAY, parent=parent, rounds={})
+
+    stays = [q["sql"] for q in captured.captured_queries if "cases_casestagespan" in q["sql"]]
+    # The city office sees every case: its stays are summed without the join.
+    assert ("cases_case" in stays[0].replace("cases_casestagespan", "")) == (who != "dispatcher")
+    assert figures["stages"] == statistics.stage_durations(cases)
+    everything = statistics.stage_durations(Case.objects.all())
+    if who == "dispatcher":
+        assert cases.count() == Case.objects.count()
+        assert figures["stages"] == everything
+    else:
+        assert cases.count() == Case.objects.count() - 1
+        assert figures["stages"] != everything

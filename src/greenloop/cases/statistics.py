@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Func, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
@@ -414,7 +414,7 @@ class StageDurations(TypedDict):
     days_to_close: float | None
 
 
-def stage_durations(cases: QuerySet[Any]) -> StageDurations:
+def stage_durations(cases: QuerySet[Any], *, every_case: bool = False) -> StageDurations:
     """Average days per stage, from the timeline, in one query.
 
     1. Each transition records the stay it ends (``CaseStageSpan``): from
@@ -427,10 +427,16 @@ def stage_durations(cases: QuerySet[Any]) -> StageDurations:
        out here.
     3. Registration to closure: recorded on the stay each closure ends,
        from the case's earliest ``registered`` entry.
+
+    ``every_case`` says that ``cases`` is known to hold every case (the
+    caller counted them): the stays are then summed without narrowing them
+    to ``cases`` — the same figures without a join over the whole table.
     """
+    spans = CaseStageSpan.objects.all()
+    if not every_case:
+        spans = spans.filter(case__in=cases.order_by().values("pk"))
     rows = (
-        CaseStageSpan.objects.filter(case__in=cases.order_by().values("pk"))
-        .order_by()
+        spans.order_by()
         .values_list("state")
         .annotate(
             stays=Count("pk"),
@@ -699,14 +705,27 @@ def case_statistics(
        counts by state, source and category and the unit, region, round
        and batch tables: each the same as :func:`summarize`,
        :func:`count_by` or :func:`summarize_by` over ``cases``.
-    3. Days per stage: :func:`stage_durations`, one more query.
+    3. Days per stage: :func:`stage_durations`, one more query. When the
+       region table lists the children of the root (the city office, a
+       department), the one pass also counts the whole table (an
+       uncorrelated subquery, computed once, in the same snapshot): when
+       the reader's cases are all of them — the city office without
+       filters — the stays are summed without the semi-join that would
+       evaluate the visibility again for every one of them.
     """
     keys = ["lead_unit", "inspection_round"]
     grouped = cases
+    if parent is None or parent.parent_id is None:
+        # Cases are never deleted: as many cases counted as rows in the
+        # table means every case. (Below the root, a reader seeing every
+        # case is too rare to pay for the count; they keep the semi-join.)
+        every = cases.model._default_manager.order_by().values(n=Func(F("pk"), function="COUNT"))
+        grouped = grouped.annotate(every=Subquery(every))
+        keys.append("every")
     if batches is not None:
         keys.append("batch")
     if parent is not None:
-        grouped = cases.annotate(bucket=Substr(F("region__path"), 1, _region_width(parent)))
+        grouped = grouped.annotate(bucket=Substr(F("region__path"), 1, _region_width(parent)))
         keys.append("bucket")
     rows = list(
         grouped.order_by()
@@ -716,6 +735,7 @@ def case_statistics(
     everything = [*_EMPTY_ROW, *_choice_counts()]
     overall = _rollup(rows, None, everything).get(None, dict.fromkeys(everything, 0))
     by_unit = _rollup(rows, "lead_unit")
+    every_case = "every" in keys and bool(rows) and overall["total"] == rows[0]["every"]
 
     if units is None:
         from greenloop.org.models import Unit
@@ -744,5 +764,5 @@ def case_statistics(
             if batches is not None
             else []
         ),
-        stages=stage_durations(cases),
+        stages=stage_durations(cases, every_case=every_case),
     )
