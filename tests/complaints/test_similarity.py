@@ -189,6 +189,21 @@ def test_the_same_problem_at_another_place_is_not_a_repeat() -> None:
     assert not c.is_likely
 
 
+def test_one_trade_name_kilometres_apart_is_two_firms_not_a_repeat() -> None:
+    namesake = odour(
+        "new",
+        text="宏达化工厂那边飘过来一股酸臭味，熏得人头疼。",
+        lat=north_of(5000),
+        enterprise="宏达化工",
+    )
+
+    c = compare(namesake, odour())
+
+    assert c.same_enterprise
+    assert not c.is_likely
+    assert "同名反映对象但相距较远，可能是两家企业" in c.reasons
+
+
 def test_two_doors_on_one_road_are_two_places() -> None:
     a = Report("a", "北一路56号烧烤店油烟直排，窗户都是油", address="北一路56号")
     b = Report("b", "北一路12号饭店油烟直排，窗户都是油", address="北一路12号")

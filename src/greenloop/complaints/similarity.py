@@ -364,6 +364,9 @@ _NEAR_M = 150.0
 _FAR_M = 800.0
 # Place score when nothing tells whether the two places are the same.
 _UNKNOWN_PLACE = 0.5
+# One enterprise's premises rarely span more than this: the same name with
+# pins farther apart is two firms of one trade name (宏达化工 is common).
+_ENTERPRISE_FAR_M = 3000.0
 # House numbers on one road farther apart than this are different doors.
 _DOOR_GAP = 4
 
@@ -498,6 +501,10 @@ def _place(a: Report, fa: _Features, b: Report, fb: _Features) -> _Place:
     score = max(evidence) if evidence else _UNKNOWN_PLACE
     if caps and not same_enterprise:
         score = min(score, *caps)
+    elif same_enterprise and distance is not None and distance > _ENTERPRISE_FAR_M:
+        score = min(score, 0.2)
+        conflict = True
+        reasons.append("同名反映对象但相距较远，可能是两家企业")
     return _Place(score, tuple(reasons), distance, same_enterprise, conflict)
 
 

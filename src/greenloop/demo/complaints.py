@@ -270,6 +270,9 @@ class _Planner:
         self.kinds = {k.code: k for k in KINDS}
         self.reports: list[_Report] = []
         self.phones = 0
+        #: enterprise name → the village it stands in: one name, one place,
+        #: as in an enterprise registry (repeat detection trusts the name)
+        self.enterprise_village: dict[str, str] = {}
 
     def _day(self, kind: Kind) -> dt.date:
         profile = _SEASON.get(kind.code)
@@ -329,12 +332,15 @@ class _Planner:
             "county": "",
             "township": township.name,
         }
-        name = _fill(self.rng.choice(kind.objects), values, self.rng)
-        return (
-            name
-            if any(w in name for w in ("公司", "厂", "站", "工地", "店", "场", "园", "KTV"))
-            else ""
-        )
+        for _ in range(8):
+            name = _fill(self.rng.choice(kind.objects), values, self.rng)
+            if not any(w in name for w in ("公司", "厂", "站", "工地", "店", "场", "园", "KTV")):
+                return ""
+            if self.enterprise_village.setdefault(name, village.code) == village.code:
+                return name
+        name = f"{village.name}{name}"
+        self.enterprise_village.setdefault(name, village.code)
+        return name
 
     def originals(self) -> None:
         rng = self.rng
