@@ -106,6 +106,22 @@ def test_an_online_device_missing_an_expected_factor_has_a_data_gap(fleet: Any) 
     assert gap["factors"] == ["a34002"]
 
 
+def test_a_newly_registered_device_has_no_data_gap_before_its_first_intervals(
+    fleet: Any,
+) -> None:
+    # Online (it said hello) but no data yet: not a gap until 3 intervals pass.
+    ingest(Batch(sightings=[Sighting(fleet.device.pk, NOW + HOUR)]))
+
+    early = check_device_health(now=NOW + HOUR, missed_intervals=3)
+    ingest(Batch(sightings=[Sighting(fleet.device.pk, NOW + 4 * HOUR)]))
+    late = check_device_health(now=NOW + 4 * HOUR, missed_intervals=3)
+
+    assert not [a for a in early.opened if a.kind == AlertKind.DATA_GAP]
+    (gap,) = [d for mn, d in _open(AlertKind.DATA_GAP) if mn == fleet.device.mn]
+    assert gap["factors"] == ["a34004", "a34002"]
+    assert late.online >= 1
+
+
 def test_a_data_gap_follows_the_missing_factors_and_closes(fleet: Any) -> None:
     now = NOW + 5 * HOUR
     ingest(Batch(sightings=[Sighting(fleet.device.pk, now)]))

@@ -131,10 +131,13 @@ def _late_factors(
     if not device.expected_factors:
         start = device.last_data_at or device.accepted_at or device.created_at
         return [] if now - start > threshold else None
+    # A factor never received is late only once the device has been in
+    # service longer than the threshold, like an offline device.
+    since = device.accepted_at or device.created_at
     late = [
         code
         for code in device.expected_factors
-        if (when := newest.get((device.pk, code))) is None or now - when > threshold
+        if now - (newest.get((device.pk, code)) or since) > threshold
     ]
     return late or None
 
