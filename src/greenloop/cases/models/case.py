@@ -217,7 +217,12 @@ class CaseQuerySet(ScopedQuerySet):
             .annotate(**self._card_counts(today, days))
         )
         counts = {r["bucket"]: r for r in rows}
-        regions = {r.path: r for r in Region.objects.filter(path__in=list(counts))}
+        regions = {
+            r.path: r
+            for r in Region.objects.filter(path__in=list(counts)).only(
+                "code", "name", "path", "level"
+            )
+        }
         regions[parent.path] = parent
         result: list[CardCounts] = []
         for path in sorted(counts):
