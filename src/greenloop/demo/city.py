@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from greenloop.cases.models import Case, ReviewItem
@@ -78,6 +78,16 @@ def is_empty() -> bool:
     return not Region.objects.exists()
 
 
+def _refresh_planner_statistics() -> None:
+    """PostgreSQL plans the demo's later bulk updates from table statistics
+    that still say "empty" right after thousands of rows were inserted in this
+    transaction; without them one 回头看 update took minutes. ANALYZE may run
+    inside a transaction; SQLite needs nothing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 @transaction.atomic
 def build_demo_city(
     *, seed: int = 2026, now: dt.datetime | None = None, monitoring: bool = True
@@ -115,11 +125,14 @@ def build_demo_city(
     build_inspection_round(
         tree=tree, units=units, staff=staff, users=users, rng=rng("inspection"), now=now
     )
+    _refresh_planner_statistics()
     build_review(tree=tree, units=units, staff=staff, users=users, rng=rng("review"), now=now)
+    _refresh_planner_statistics()
     # A year of public reports and petitions (greenloop.demo.complaints).
     from greenloop.demo.complaints import build_demo_complaints
 
     build_demo_complaints(tree=tree, units=units, users=users, rng=rng("complaints"), now=now)
+    _refresh_planner_statistics()
     if monitoring:
         # Devices, the lake's air and water history, AQI and hotspot cases
         # (greenloop.demo.quality; ``monitoring=False`` for quick test cities).
