@@ -105,7 +105,10 @@ def test_photos_open_for_staff_in_reach_only(mapped_city: Any, login: Any, now: 
 
     mine = login(mapped_city.users["county_user"]).get(url)
     body = b"".join(mine.streaming_content)
-    mine.close()
+    # Close the file only: response.close() would fire request_finished,
+    # which closes the database connection inside the test's transaction.
+    for close in mine._resource_closers:
+        close()
     theirs = login(mapped_city.users["other_county"]).get(url)
 
     assert mine.status_code == 200 and mine["Content-Type"] == "image/jpeg"

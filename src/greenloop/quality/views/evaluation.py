@@ -110,6 +110,9 @@ def rules_text(rules: Any) -> str:
         text = rules_text(v)
         if text and text not in seen:
             seen.append(text)
+    # PostgreSQL's jsonb does not keep key order: a fixed order instead, the
+    # AQI standard (HJ) before the limits (GB), then by name.
+    seen.sort(key=lambda t: (not t.startswith("HJ"), t))
     return _("；").join(seen)
 
 
