@@ -300,6 +300,7 @@ def _act(
 
 
 def _invalid(request: HttpRequest, pk: int, form: Any) -> HttpResponse:
+    _petition(request, pk)  # out of reach answers 404 before any message
     problems = "；".join(str(e) for errors in form.errors.values() for e in errors)
     messages.error(request, problems or _("请检查填写的内容"))
     return redirect("complaints:detail", pk=pk)
@@ -310,7 +311,6 @@ def _invalid(request: HttpRequest, pk: int, form: Any) -> HttpResponse:
 def route(request: HttpRequest, pk: int) -> HttpResponse:
     form = RouteForm(request.POST, user=request.user)
     if not form.is_valid():
-        _petition(request, pk)
         return _invalid(request, pk, form)
     data = form.cleaned_data
     return _act(
@@ -334,7 +334,6 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
 def add_problem(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProblemForm(request.POST)
     if not form.is_valid():
-        _petition(request, pk)
         return _invalid(request, pk, form)
     return _act(
         request,
@@ -351,7 +350,6 @@ def add_problem(request: HttpRequest, pk: int) -> HttpResponse:
 def finding(request: HttpRequest, pk: int) -> HttpResponse:
     form = FindingForm(request.POST, request.FILES)
     if not form.is_valid():
-        _petition(request, pk)
         return _invalid(request, pk, form)
     data = form.cleaned_data
     return _act(
@@ -374,7 +372,6 @@ def finding(request: HttpRequest, pk: int) -> HttpResponse:
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = TextForm(request.POST)
     if not form.is_valid():
-        _petition(request, pk)
         return _invalid(request, pk, form)
     return _act(
         request,
@@ -406,7 +403,6 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 def public_text(request: HttpRequest, pk: int) -> HttpResponse:
     form = TextForm(request.POST)
     if not form.is_valid():
-        _petition(request, pk)
         return _invalid(request, pk, form)
     return _act(
         request,
