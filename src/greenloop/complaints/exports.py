@@ -34,8 +34,8 @@ from greenloop.complaints.models import (
     PetitionState,
     Satisfaction,
 )
+from greenloop.org.exports import XLSX_CONTENT_TYPE  # noqa: F401 - one definition, re-exported
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTED = "greenloop.complaints.ledger_exported"
 EXPORTED_UNMASKED = "greenloop.complaints.ledger_exported_unmasked"
 

@@ -30,7 +30,7 @@ from greenloop.complaints import exports
 from greenloop.complaints.forms import QueueFilterForm, RevealForm
 from greenloop.complaints.models import Complainant, DuplicateDecision, Petition
 from greenloop.org.access import require_perm
-from greenloop.org.exports import attachment_header
+from greenloop.org.exports import XLSX_CONTENT_TYPE, attachment_header
 from greenloop.org.roles import Perm
 
 # The audit page names these events (audit/log.py is shared; additive).
@@ -62,7 +62,7 @@ def _filters(form: QueueFilterForm) -> dict[str, Any]:
 
 def _download(content: bytes, stem: str) -> HttpResponse:
     name = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = attachment_header(name, fallback=f"petitions-{name[-13:]}")
     response["Cache-Control"] = "no-store"
     return response
