@@ -176,7 +176,29 @@ def _cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
-def _run_case(command: list[str], env: dict[str, str], load: list[list[bytes]], window: int):  # type: ignore[no-untyped-def]
+def _postmaster(url: str | None) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine:
+    its CPU (and its backends') is part of the cost of a packet."""
+    if not url:
+        return None
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+        # Read while the backend lives: it exits with the connection.
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(stat[1])  # ppid
+    return None
+
+
+def _run_case(  # type: ignore[no-untyped-def]
+    command: list[str],
+    env: dict[str, str],
+    load: list[list[bytes]],
+    window: int,
+    postmaster: int | None = None,
+):
     port = _free_port()
     log = os.environ.get("BENCH_GATEWAY_LOG")  # keep the server's log there
     process = subprocess.Popen(
@@ -189,8 +211,24 @@ def _run_case(command: list[str], env: dict[str, str], load: list[list[bytes]], 
         _wait_ready(port, process)
         time.sleep(0.5)  # let worker processes finish starting
         cpu_before = _cpu_seconds(process.pid)
+        db_before = _cpu_seconds(postmaster) if postmaster else 0.0
+        profile = os.environ.get("BENCH_GATEWAY_PROFILE")  # py-spy's raw samples there
+        spy = (
+            subprocess.Popen(
+                ["py-spy", "record", "--format", "raw", "--threads", "--subprocesses", "-r", "250",
+                 "-o", profile, "--pid", str(process.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if profile and "--serve-echo" not in command
+            else None
+        )
         elapsed, latencies = _load(port, load, window)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
         cpu = _cpu_seconds(process.pid) - cpu_before
+        db_cpu = _cpu_seconds(postmaster) - db_before if postmaster else float("nan")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
@@ -200,6 +238,7 @@ def _run_case(command: list[str], env: dict[str, str], load: list[list[bytes]], 
         _percentile(latencies, 0.5),
         _percentile(latencies, 0.99),
         cpu / total * 1e6,
+        db_cpu / total * 1e6,
     )
 
 
@@ -288,7 +327,7 @@ def main() -> None:
         )
 
         echo = (
-            (float("nan"),) * 4
+            (float("nan"),) * 5
             if args.skip_echo
             else _run_case([sys.executable, __file__, "--serve-echo"], env, load, args.window)
         )
@@ -303,7 +342,9 @@ def main() -> None:
         ]
         if not args.database_url:
             gateway_command += ["--sqlite-sync", args.sqlite_sync]
-        gateway = _run_case([*gateway_command, "--port"], env, load, args.window)
+        gateway = _run_case(
+            [*gateway_command, "--port"], env, load, args.window, _postmaster(database_url)
+        )
         counted = subprocess.run(
             [sys.executable, "-c", _COUNT], env=env, check=True, capture_output=True, text=True
         ).stdout.split()
@@ -315,12 +356,15 @@ def main() -> None:
         f"inbox rows {counted[0]} (distinct {counted[1]})"
     )
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
-    print("| case | packets/s | ack p50 ms | ack p99 ms | × echo | server CPU µs/packet |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, (rate, p50, p99, cpu) in (("echo (baseline)", echo), ("gateway", gateway)):
+    print(
+        "| case | packets/s | ack p50 ms | ack p99 ms | × echo "
+        "| server CPU µs/packet | PostgreSQL CPU µs/packet |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, (rate, p50, p99, cpu, db) in (("echo (baseline)", echo), ("gateway", gateway)):
         print(
             f"| {name} | {rate:,.0f} | {p50 * 1000:.1f} | {p99 * 1000:.1f} "
-            f"| {rate / echo[0]:.2f} | {cpu:.0f} |"
+            f"| {rate / echo[0]:.2f} | {cpu:.0f} | {db:.0f} |"
         )
 
 

@@ -156,7 +156,7 @@ class MemoryStore:
         return {mn: self.devices[mn] for mn in mns if mn in self.devices}
 
     def update_latest(self, result: BatchResult) -> None:
-        self.latest_updates += len(result.fresh)
+        self.latest_updates += result.inserted
 
     def close(self) -> None:
         pass

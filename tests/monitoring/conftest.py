@@ -60,5 +60,5 @@ def ingest(batch: Any) -> Any:
     from greenloop.monitoring.ingest import store_batch, update_latest_values
 
     result = store_batch(batch)
-    update_latest_values(result.fresh)
+    update_latest_values(result)
     return result

@@ -43,9 +43,13 @@ from greenloop.hj212 import (
     PacketError,
     build_packet,
     parse_frame,
-    response_to,
 )
-from greenloop.hj212.responses import HEARTBEAT, NOTIFICATIONS, notification_response
+from greenloop.hj212.responses import (
+    HEARTBEAT,
+    NOTIFICATIONS,
+    answer_bytes,
+    notification_response,
+)
 from greenloop.hj212.versions import SPECS, Version
 from greenloop.monitoring.records import (
     BatchResult,
@@ -309,7 +313,7 @@ class DeviceConnection(asyncio.Protocol):
             state.stats.packets_accepted += 1
             state.writer.add_sighting(Sighting(entry.id, now, self._peer_for(entry)))
             state.stats.notifications += 1
-            self._answer(response_to(packet, version=version), known.profile)
+            self._write(answer_bytes(packet, version=version, profile=known.profile))
             if cn == "1013" and state.config.time_calibration:
                 self._set_time(packet, entry, known.profile, version)
             return
@@ -355,12 +359,12 @@ class DeviceConnection(asyncio.Protocol):
         self._inflight += 1
         if self._inflight >= state.config.max_inflight:
             self._pause("inflight")
-        answer = response_to(packet, version=version)
+        answer = answer_bytes(packet, version=version, profile=profile)
 
         def committed(done: asyncio.Future[BatchResult]) -> None:
             self._inflight -= 1
             if not done.cancelled() and done.exception() is None:
-                self._answer(answer, profile)
+                self._write(answer)
             if self._inflight < state.config.max_inflight:
                 self._resume("inflight")
             if self.closing and self._inflight == 0 and self.transport is not None:
@@ -425,10 +429,13 @@ class DeviceConnection(asyncio.Protocol):
         return self.peer
 
     def _answer(self, answer: Packet | None, profile: DeviceProfile) -> None:
+        self._write(None if answer is None else build_packet(answer, profile))
+
+    def _write(self, answer: bytes | None) -> None:
         transport = self.transport
         if answer is None or transport is None or transport.is_closing():
             return
-        transport.write(build_packet(answer, profile))
+        transport.write(answer)
         self.state.stats.answers += 1
 
     def _set_time(

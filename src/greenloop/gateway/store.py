@@ -110,7 +110,7 @@ class DjangoStore:
         from greenloop.monitoring.ingest import update_latest_values
 
         close_old_connections()
-        update_latest_values(result.fresh)
+        update_latest_values(result)
 
     def close(self) -> None:
         from django.db import connections

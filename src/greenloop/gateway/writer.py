@@ -112,7 +112,7 @@ class BatchWriter:
         self._idle = asyncio.Event()
         self._idle.set()
         self.latest_every = latest_every
-        self._fresh: list[Reading] = []
+        self._fresh: list[BatchResult] = []
         self._latest_at = 0.0
         self.stats = WriterStats()
 
@@ -232,8 +232,8 @@ class BatchWriter:
             return
         self.stats.stored += result.inserted
         self.stats.duplicates += result.duplicates
-        if self._after_commit is not None and result.fresh:
-            self._fresh.extend(result.fresh)
+        if self._after_commit is not None and result.derives:
+            self._fresh.append(result)
             if asyncio.get_running_loop().time() - self._latest_at >= self.latest_every:
                 await self._flush_latest()
 
@@ -244,11 +244,11 @@ class BatchWriter:
             return
         self._fresh = []
         self._latest_at = asyncio.get_running_loop().time()
-        result = BatchResult(inserted=len(fresh), duplicates=0, fresh=tuple(fresh))
+        result = BatchResult.combine(fresh)
         try:
             await self._run(lambda: after(result))
         except Exception:
-            logger.exception("Unable to update the latest values of %d packets", len(fresh))
+            logger.exception("Unable to update the latest values of %d packets", result.inserted)
 
     async def _attempt(self, batch: Batch) -> BatchResult | None:
         started = time.perf_counter()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from greenloop.hj212.codec import build_packet
+from greenloop.hj212.crc import crc16
 from greenloop.hj212.packet import Packet
-from greenloop.hj212.versions import SPECS, Version
+from greenloop.hj212.versions import SPECS, DeviceProfile, Version
 
 SYSTEM_INTERACTION: Final = "91"
 """ST of every answer (2017 §6.6.1, Table 5)."""
@@ -103,3 +105,30 @@ def response_to(request: Packet, *, version: Version) -> Packet | None:
     if request.cn in NOTIFICATIONS:
         return notification_response(request, version=version)
     return data_response(request, version=version)
+
+
+def answer_bytes(request: Packet, *, version: Version, profile: DeviceProfile) -> bytes | None:
+    """The wire bytes of :func:`response_to`'s answer, or ``None``.
+
+    The same bytes as ``build_packet(response_to(request, version=version),
+    profile)``; an answer with an empty CP that is not encrypted (9013,
+    9014 — every answer a gateway sends per packet) is written directly,
+    without the checks ``build_packet`` makes of arbitrary packets: its
+    QN, PW and MN come from a packet that was parsed, so they hold no ``;``
+    and no control character.
+    """
+    answer = response_to(request, version=version)
+    if answer is None:
+        return None
+    if answer.cp or answer.pollutants or profile.encrypts(answer.cn):
+        return build_packet(answer, profile)
+    items = [
+        f"QN={answer.qn}" if answer.qn is not None else "",
+        f"ST={answer.st}",
+        f"CN={answer.cn}",
+        f"PW={answer.pw}" if answer.pw is not None else "",
+        f"MN={answer.mn}" if answer.mn is not None else "",
+        f"Flag={answer.flag}",
+    ]
+    segment = (";".join(i for i in items if i) + ";CP=&&&&").encode()
+    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))

@@ -186,8 +186,9 @@ class InboxPacketAdmin(_ReadOnly):
 
 @admin.register(models.LatestValue)
 class LatestValueAdmin(_ReadOnly):
-    list_display = ("device", "cn", "factor_code", "value_text", "flag", "data_time")
-    search_fields = ("device__mn", "factor_code")
+    list_display = ("device", "cn", "data_time", "received_at")
+    list_filter = ("cn",)
+    search_fields = ("device__mn",)
 
 
 @admin.register(models.RejectedPacket)

@@ -19,12 +19,11 @@ clears; a database constraint keeps one open episode per device and kind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 
 from greenloop.monitoring.models import (
     AlertKind,
@@ -63,15 +62,17 @@ def check_device_health(*, now: datetime, missed_intervals: int | None = None) -
     """
     missed = missed_intervals or missed_intervals_setting()
     devices = list(Device.objects.filter(status=DeviceStatus.ACTIVE).order_by("pk"))
-    newest: dict[tuple[int, str], datetime] = {
-        (row["device_id"], row["factor_code"]): row["newest"]
-        for row in LatestValue.objects.filter(
-            device__status=DeviceStatus.ACTIVE, data_time__isnull=False
-        )
-        .values("device_id", "factor_code")
-        .annotate(newest=Max("data_time"))
-        .order_by()
-    }
+    newest: dict[tuple[int, str], datetime] = {}
+    for device_id, times in LatestValue.objects.filter(
+        device__status=DeviceStatus.ACTIVE
+    ).values_list("device_id", "factor_times"):
+        for code, seconds in (times or {}).items():
+            if not isinstance(seconds, int | float):
+                continue
+            at = datetime.fromtimestamp(seconds, UTC)
+            key = (device_id, code)
+            if key not in newest or newest[key] < at:
+                newest[key] = at
     report = HealthReport()
     with transaction.atomic():
         open_alerts = {

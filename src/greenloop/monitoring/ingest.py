@@ -10,16 +10,18 @@ pages' latest values forward with :func:`update_latest_values`
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
+import orjson
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from greenloop.hj212 import Version
+from greenloop.monitoring import ingest_postgres
 from greenloop.monitoring.models import (
     Device,
     DeviceStatus,
@@ -29,12 +31,7 @@ from greenloop.monitoring.models import (
     RejectedPacket,
     protocol_version_of,
 )
-from greenloop.monitoring.records import Batch, BatchResult, Reading, Rejection
-
-VALUE_FIELDS: Final = ("Rtd", "Avg", "ZsRtd", "ZsAvg", "Data", "DayData", "RS", "RT", "Cou", "Info")
-"""Which field of a factor is its value on live pages, first present wins
-(HJ 212-2017 Table 4: real-time value, period average, noise data, facility
-running state and time, cumulative amount, device information)."""
+from greenloop.monitoring.records import Batch, BatchResult, Reading, Rejection, Sighting
 
 RAW_SAMPLE_LIMIT: Final = 512
 """Bytes of a refused packet kept in the reject log."""
@@ -45,32 +42,47 @@ _Key = tuple[int, str, datetime | None, int]
 def store_batch(batch: Batch) -> BatchResult:
     """Write one batch in one transaction.
 
-    1. Drop readings already stored (a re-send) or repeated in the batch.
-    2. Insert the rest into the inbox with ON CONFLICT DO NOTHING, so a
-       re-send racing in from another gateway process is ignored too.
-    3. Quarantine newcomers, update last-seen times, count rejections.
+    1. Insert the readings into the inbox with ON CONFLICT DO NOTHING:
+       a re-send (the same device, CN, DataTime and PNO) is dropped, also
+       one racing in from another gateway process. On SQLite the readings
+       already stored or repeated in the batch are looked up first, so the
+       result can name the fresh ones; on PostgreSQL the insert reports
+       the id range of the rows it added (:mod:`.ingest_postgres`).
+    2. Quarantine newcomers, update the last-seen times of sightings,
+       count rejections.
 
     Raises whatever the database raises; nothing of the batch is then
     stored and none of its packets may be acknowledged.
     """
     with transaction.atomic():
-        fresh, duplicates = _fresh_readings(batch.readings)
-        _insert_inbox(fresh)
+        if connection.vendor == "postgresql":
+            inserted, ids = _copy_inbox(batch.readings)
+            result = BatchResult(
+                inserted=inserted, duplicates=len(batch.readings) - inserted, inbox_ids=ids
+            )
+        else:
+            fresh, duplicates = _fresh_readings(batch.readings)
+            _insert_inbox(fresh)
+            result = BatchResult(inserted=len(fresh), duplicates=duplicates, fresh=tuple(fresh))
         _quarantine(batch)
-        _touch_devices(batch)
+        _touch_devices(batch.sightings, batch.readings)
         _log_rejections(batch.rejections)
-    return BatchResult(inserted=len(fresh), duplicates=duplicates, fresh=tuple(fresh))
+    return result
 
 
-def update_latest_values(readings: Sequence[Reading]) -> int:
-    """Move the latest values forward with newly stored readings, never back.
+def update_latest_values(result: BatchResult) -> int:
+    """Move the latest values and the devices' last-seen and last-data
+    times forward with the readings a commit stored, never back.
 
     Runs after the batch is committed and answered, in its own transaction:
-    latest values are derived data, and a crash between the two only
-    leaves them one batch behind until the next packets.
+    these are derived data, and a crash between the two only leaves them
+    one batch behind until the next packets.
     """
     with transaction.atomic():
-        return _update_latest(readings)
+        if result.inbox_ids is not None:
+            return ingest_postgres.derive(result.inbox_ids)
+        _touch_times(result.fresh)
+        return _update_latest(result.fresh)
 
 
 def _key(reading: Reading) -> _Key:
@@ -126,12 +138,8 @@ _LATEST_COLUMNS: Final = (
     ("device_id", "bigint"),
     ("site_id", "bigint"),
     ("cn", "text"),
-    ("factor_code", "text"),
-    ("field", "text"),
-    ("value", "double precision"),
-    ("value_text", "text"),
-    ("flag", "text"),
-    ("fields", "jsonb"),
+    ("values", "jsonb"),
+    ("factor_times", "jsonb"),
     ("data_time", "timestamptz"),
     ("received_at", "timestamptz"),
 )
@@ -140,18 +148,12 @@ _LATEST_COLUMNS: Final = (
 def _insert_rows(
     table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple[object, ...]], tail: str
 ) -> None:
-    """Insert ``rows`` (JSON columns as JSON text) followed by ``tail``.
-
-    PostgreSQL: one ``INSERT … SELECT … FROM unnest(array, …)`` with one
-    parameter per column, whatever the number of rows. SQLite: multi-row
-    ``VALUES`` in as few statements as its 999 parameters allow.
-    """
+    """SQLite: insert ``rows`` (JSON columns as JSON text) followed by
+    ``tail``, in multi-row ``VALUES`` of as few statements as its 999
+    parameters allow."""
     q = connection.ops.quote_name
     names = ", ".join(q(c) for c, _ in columns)
     head = f"INSERT INTO {q(table)} ({names})"
-    if connection.vendor == "postgresql":
-        _copy_insert(table, columns, rows, tail)
-        return
     with connection.cursor() as cursor:
         limit = connection.features.max_query_params or 999
         per_statement = max(1, min(1000, limit // len(columns)))
@@ -162,36 +164,6 @@ def _insert_rows(
                 f"{head} VALUES {', '.join([row_sql] * len(chunk))} {tail}",
                 [value for row in chunk for value in row],
             )
-
-
-def _copy_insert(
-    table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple[object, ...]], tail: str
-) -> None:
-    """PostgreSQL: ``COPY`` the rows into a temporary table, then one
-    ``INSERT … SELECT … {tail}`` from it.
-
-    COPY (psycopg 3 ``cursor.copy``, rows formatted in C) costs a fraction
-    of binding the rows as query parameters; the ``ON CONFLICT`` clauses
-    still apply, in the same transaction. The temporary table is the
-    connection's own and is emptied at every commit.
-    """
-    import psycopg  # the PostgreSQL backend's driver
-
-    q = connection.ops.quote_name
-    staging = q(f"staging_{table}")
-    names = ", ".join(q(c) for c, _ in columns)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as raw:
-        raw.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
-            f"({', '.join(f'{q(c)} {kind}' for c, kind in columns)}) ON COMMIT DELETE ROWS"
-        )
-        with raw.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:  # noqa: S608
-            for row in rows:
-                copy.write_row(row)
-        # Identifiers are this module's constants; the values came by COPY.
-        raw.execute(f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM {staging} {tail}")  # noqa: S608
-        raw.execute(f"TRUNCATE {staging}")
 
 
 def _datetime_adapter() -> Callable[[datetime | None], object]:
@@ -212,16 +184,13 @@ def _datetime_adapter() -> Callable[[datetime | None], object]:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return orjson.dumps(value).decode()
 
 
-def _insert_inbox(readings: list[Reading]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: a re-send racing in from another
-    gateway process is dropped by the monitoring_inbox_once constraint."""
-    if not readings:
-        return
+def _inbox_rows(readings: list[Reading]) -> list[tuple[object, ...]]:
     when = _datetime_adapter()
-    rows: list[tuple[object, ...]] = [
+    dumps = orjson.dumps
+    return [
         (
             r.device_id,
             r.mn[:64],
@@ -235,75 +204,109 @@ def _insert_inbox(readings: list[Reading]) -> None:
             r.rf,
             when(r.received_at),
             r.raw,
-            _json(r.cp),
-            _json(r.pollutants),
+            dumps(r.cp).decode(),
+            dumps(r.pollutants).decode(),
         )
         for r in readings
     ]
-    _insert_rows(InboxPacket._meta.db_table, _INBOX_COLUMNS, rows, "ON CONFLICT DO NOTHING")
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
+def _insert_inbox(readings: list[Reading]) -> None:
+    """SQLite: INSERT … ON CONFLICT DO NOTHING of the fresh readings; a
+    re-send racing in from another gateway process is dropped by the
+    monitoring_inbox_once constraint."""
+    if readings:
+        _insert_rows(
+            InboxPacket._meta.db_table,
+            _INBOX_COLUMNS,
+            _inbox_rows(readings),
+            "ON CONFLICT DO NOTHING",
+        )
+
+
+def _copy_inbox(readings: list[Reading]) -> tuple[int, tuple[int, int] | None]:
+    """PostgreSQL: ``COPY`` and insert, re-sends dropped by the constraint."""
+    if not readings:
+        return 0, None
+    return ingest_postgres.insert_inbox(_INBOX_COLUMNS, _inbox_rows(readings))
 
 
 def _update_latest(readings: Sequence[Reading]) -> int:
-    """Upsert the newest value per (device, CN, factor); older never wins.
+    """SQLite: fold the readings into one row per (device, CN), then upsert.
 
-    The condition is in the statement (``ON CONFLICT … DO UPDATE … WHERE``),
-    so a late re-send cannot move a value back even with several gateway
-    processes writing.
+    Per factor the newest reading of the commits wins (ties to the later
+    packet); the row is then merged into the stored one factor by factor,
+    a factor replaced only by one at least as new (the rule is in the
+    statement, so a late packet cannot move values back even with several
+    gateway processes writing). ``ingest_postgres.derive`` does the same
+    on PostgreSQL.
     """
-    # First pick the newest reading per key, then build one row per key:
-    # a batch holds many packets of each device, and only the newest of
-    # each (device, CN, factor) is written.
-    winners: dict[tuple[int, str, str], tuple[datetime, Reading, str]] = {}
+    folded: dict[tuple[int, str], tuple[Reading, datetime, dict[str, Any], dict[str, float]]] = {}
     for reading in readings:
         at = reading.data_time or reading.received_at
-        device_id, cn = reading.device_id, reading.cn
-        for code in reading.pollutants:
-            key = (device_id, cn, code[:16])
-            held = winners.get(key)
-            if held is None or held[0] <= at:
-                winners[key] = (at, reading, code)
+        key = (reading.device_id, reading.cn)
+        held = folded.get(key)
+        if held is None:
+            held = folded[key] = (reading, at, {}, {})
+        elif held[1] <= at:
+            held = folded[key] = (reading, at, held[2], held[3])
+        values, times = held[2], held[3]
+        stamp = at.timestamp()
+        for code, fields in reading.pollutants.items():
+            code = code[:16]
+            if times.get(code, stamp) <= stamp:
+                values[code] = fields
+                times[code] = stamp
+    if not folded:
+        return 0
     when = _datetime_adapter()
-    newest: dict[tuple[int, str, str], tuple[object, ...]] = {}
-    for key, (_, reading, code) in winners.items():
-        fields = reading.pollutants[code]
-        field = next((f for f in VALUE_FIELDS if f in fields), "")
-        text = fields.get(field, "") if field else ""
-        newest[key] = (
+    rows: list[tuple[object, ...]] = [
+        (
             reading.device_id,
             reading.site_id,
             reading.cn,
-            key[2],
-            field,
-            _number(text) if text else None,
-            text[:32],
-            fields.get("Flag", "")[:4],
-            _json(fields),
+            _json(values),
+            _json(times),
             when(reading.data_time),
             when(reading.received_at),
         )
-    if not newest:
-        return 0
+        for reading, _, values, times in folded.values()
+    ]
     q = connection.ops.quote_name
     table = q(LatestValue._meta.db_table)
-    updated = [c for c, _ in _LATEST_COLUMNS if c not in ("device_id", "cn", "factor_code")]
-    tail = "ON CONFLICT ({}, {}, {}) DO UPDATE SET {}".format(
-        q("device_id"),
-        q("cn"),
-        q("factor_code"),
-        ", ".join(f"{q(c)} = excluded.{q(c)}" for c in updated),
-    ) + " WHERE COALESCE(excluded.{d}, excluded.{r}) >= COALESCE({t}.{d}, {t}.{r})".format(
+
+    values, times = q("values"), q("factor_times")
+    keys = (
+        f"(SELECT key AS k FROM json_each({table}.{times}) "  # noqa: S608
+        f"UNION SELECT key FROM json_each(excluded.{times})) u"
+    )
+
+    def item(row: str, column: str) -> str:
+        return f"(SELECT value FROM json_each({row}.{column}) WHERE key = u.k)"  # noqa: S608
+
+    # Factor by factor: replaced only by one at least as new. Identifiers
+    # only; the values are parameters.
+    take_new = (
+        f"{item('excluded', times)} IS NOT NULL AND ({item(table, times)} IS NULL "
+        f"OR {item('excluded', times)} >= {item(table, times)})"
+    )
+    newer = "COALESCE(excluded.{d}, excluded.{r}) >= COALESCE({t}.{d}, {t}.{r})".format(
         d=q("data_time"), r=q("received_at"), t=table
     )
-    _insert_rows(LatestValue._meta.db_table, _LATEST_COLUMNS, list(newest.values()), tail)
-    return len(newest)
+    tail = (
+        f"ON CONFLICT ({q('device_id')}, {q('cn')}) DO UPDATE SET "  # noqa: S608
+        f"{q('site_id')} = excluded.{q('site_id')}, "
+        f"{values} = (SELECT json_group_object(u.k, json(CASE WHEN {take_new} "
+        f"THEN {item('excluded', values)} ELSE {item(table, values)} END)) FROM {keys}), "
+        f"{times} = (SELECT json_group_object(u.k, CASE WHEN {take_new} "
+        f"THEN {item('excluded', times)} ELSE {item(table, times)} END) FROM {keys}), "
+        f"{q('data_time')} = CASE WHEN {newer} THEN excluded.{q('data_time')} "
+        f"ELSE {table}.{q('data_time')} END, "
+        f"{q('received_at')} = CASE WHEN {newer} THEN excluded.{q('received_at')} "
+        f"ELSE {table}.{q('received_at')} END"
+    )
+    _insert_rows(LatestValue._meta.db_table, _LATEST_COLUMNS, rows, tail)
+    return len(rows)
 
 
 def _quarantine(batch: Batch) -> None:
@@ -328,35 +331,53 @@ def _quarantine(batch: Batch) -> None:
     )
 
 
-def _touch_devices(batch: Batch) -> None:
-    """Move last-seen and last-data times forward, in a few UPDATEs.
+def _move_forward(fields: tuple[str, ...], times: dict[int, datetime]) -> None:
+    """Set ``fields`` of each device to its time, never back, in one UPDATE
+    per distinct second (times are kept to the second)."""
+    by_second: dict[datetime, list[int]] = {}
+    for device, at in times.items():
+        by_second.setdefault(at.replace(microsecond=0), []).append(device)
+    for at, devices in by_second.items():
+        when = Value(at, output_field=DateTimeField())
+        Device.objects.filter(pk__in=devices).update(
+            **{f: Greatest(Coalesce(f, when), when) for f in fields}
+        )
 
-    Times are kept to the second, so one UPDATE per distinct second covers
-    every device of a batch; the peer address is written only when a
-    connection reports it (its first packet of a device).
-    """
-    seen: dict[int, datetime] = {}
-    data: dict[int, datetime] = {}
+
+def _newest(pairs: Iterable[tuple[int, datetime]]) -> dict[int, datetime]:
+    newest: dict[int, datetime] = {}
+    for device, at in pairs:
+        if device not in newest or newest[device] < at:
+            newest[device] = at
+    return newest
+
+
+def _touch_devices(sightings: list[Sighting], readings: list[Reading]) -> None:
+    """Last-seen times of sightings, and the peer address where a
+    connection reports it (its first packet of a device). The readings'
+    own times move with the latest values (:func:`update_latest_values`)."""
+    _move_forward(("last_seen_at",), _newest((s.device_id, s.seen_at) for s in sightings))
     peers: dict[int, tuple[datetime, str]] = {}
     for device, at, peer in [
-        *((s.device_id, s.seen_at, s.peer) for s in batch.sightings),
-        *((r.device_id, r.received_at, r.peer) for r in batch.readings),
+        *((s.device_id, s.seen_at, s.peer) for s in sightings),
+        *((r.device_id, r.received_at, r.peer) for r in readings),
     ]:
-        if device not in seen or seen[device] < at:
-            seen[device] = at
         if peer and (device not in peers or peers[device][0] <= at):
             peers[device] = (at, peer)
-    for reading in batch.readings:
-        if reading.device_id not in data or data[reading.device_id] < reading.received_at:
-            data[reading.device_id] = reading.received_at
-    for field, times in (("last_seen_at", seen), ("last_data_at", data)):
-        by_second: dict[datetime, list[int]] = {}
-        for device, at in times.items():
-            by_second.setdefault(at.replace(microsecond=0), []).append(device)
-        for at, devices in by_second.items():
-            Device.objects.filter(pk__in=devices).update(**{field: at})
-    for device, (_, peer) in peers.items():
-        Device.objects.filter(pk=device).update(last_peer=peer[:64])
+    if peers:
+        # One statement for the many first packets of a gateway's start.
+        Device.objects.bulk_update(
+            [Device(pk=device, last_peer=peer[:64]) for device, (_, peer) in peers.items()],
+            ["last_peer"],
+            batch_size=500,
+        )
+
+
+def _touch_times(readings: Sequence[Reading]) -> None:
+    """Last-seen and last-data times of the stored readings, never back."""
+    _move_forward(
+        ("last_seen_at", "last_data_at"), _newest((r.device_id, r.received_at) for r in readings)
+    )
 
 
 def _log_rejections(rejections: list[Rejection]) -> None:

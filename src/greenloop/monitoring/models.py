@@ -21,7 +21,8 @@ other methods.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -32,6 +33,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from greenloop.hj212 import DeviceProfile, Version
 from greenloop.monitoring.secrets import EncryptedCharField
+from greenloop.monitoring.values import number, value_field
 from greenloop.org.models import Grid, Region, ScopedQuerySet
 
 
@@ -298,12 +300,17 @@ class InboxPacket(models.Model):
 
 
 class LatestValue(models.Model):
-    """The newest value of one factor of one device, per command.
+    """The newest values of one device, per command: what live pages show.
 
-    One row per (device, CN, factor): the latest real-time value (2011) and
-    the latest hourly average (2061) are different quantities. Updated in
-    the same transaction as the inbox rows; an older packet (a re-send)
-    never replaces a newer value.
+    One row per (device, CN): the latest real-time values (2011) and the
+    latest hourly averages (2061) are different quantities. ``values`` holds
+    each factor's fields as the device sent them (text), from the newest
+    packet that carried the factor, and ``factor_times`` when that packet
+    was measured (its DataTime, else its receipt; Unix seconds). Moved
+    forward after each commit of the gateway, never back: a packet older
+    than the row changes nothing (:func:`greenloop.monitoring.ingest.update_latest_values`).
+    One row per device and command rather than per factor: a packet then
+    costs the database one row instead of one per factor.
     """
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="latest_values")
@@ -311,29 +318,66 @@ class LatestValue(models.Model):
         Site, null=True, on_delete=models.CASCADE, related_name="latest_values"
     )
     cn = models.CharField(max_length=4)
-    factor_code = models.CharField(max_length=16)
-    # Which field the value is: Rtd, Avg, Data, RS… (see ingest.VALUE_FIELDS).
-    field = models.CharField(max_length=12, blank=True)
-    value = models.FloatField(null=True)
-    value_text = models.CharField(max_length=32, blank=True)
-    # The instrument's data flag (2017 Table 8) as sent, never applied.
-    flag = models.CharField(max_length=4, blank=True)
-    fields = models.JSONField(default=dict)
+    values = models.JSONField(default=dict)
+    """``factor code -> field -> text``, e.g. ``{"a34004": {"Rtd": "35", "Flag": "N"}}``."""
+    factor_times = models.JSONField(default=dict)
+    """``factor code -> Unix seconds`` of the packet each factor came in."""
     data_time = models.DateTimeField(null=True)
+    """DataTime of the newest packet."""
     received_at = models.DateTimeField()
+    """Receipt of the newest packet."""
 
     class Meta:
         verbose_name = _("最新监测值")
         verbose_name_plural = pgettext_lazy("plural", "最新监测值")
         constraints = [
-            models.UniqueConstraint(
-                fields=["device", "cn", "factor_code"], name="monitoring_latest_once"
-            ),
+            models.UniqueConstraint(fields=["device", "cn"], name="monitoring_latest_once"),
         ]
-        indexes = [models.Index(fields=["site", "factor_code"], name="monitoring_latest_site")]
+        indexes = [models.Index(fields=["site", "cn"], name="monitoring_latest_site")]
 
     def __str__(self) -> str:
-        return f"{self.device_id} {self.cn} {self.factor_code}={self.value_text}"
+        return f"{self.device_id} {self.cn} ({len(self.values)})"
+
+    def factors(self) -> list[LatestFactor]:
+        """Each factor with its value field, value text, flag and time, by code."""
+        out = []
+        for code in sorted(self.values):
+            fields = self.values[code]
+            if not isinstance(fields, dict):
+                continue
+            name = value_field(fields)
+            seconds = self.factor_times.get(code)
+            out.append(
+                LatestFactor(
+                    code=code,
+                    field=name,
+                    text=str(fields.get(name, "")) if name else "",
+                    flag=str(fields.get("Flag", "")),
+                    fields=fields,
+                    data_time=datetime.fromtimestamp(seconds, UTC)
+                    if isinstance(seconds, int | float)
+                    else self.data_time,
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class LatestFactor:
+    """One factor of a :class:`LatestValue` row."""
+
+    code: str
+    field: str
+    """Which field is the value (``values.VALUE_FIELDS``); "" if none."""
+    text: str
+    flag: str
+    """The instrument's data flag (2017 Table 8) as sent, never applied."""
+    fields: dict[str, str]
+    data_time: datetime | None
+
+    @property
+    def value(self) -> float | None:
+        return number(self.text)
 
 
 class RejectKind(models.TextChoices):

@@ -54,9 +54,13 @@ class DeviceEntry:
     st: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reading:
-    """One accepted packet to store in the inbox."""
+    """One accepted packet to store in the inbox.
+
+    Not frozen: a frozen dataclass sets each of its 17 fields through
+    ``object.__setattr__``, which the gateway would pay on every packet.
+    Nothing changes a reading after it is made."""
 
     device_id: int
     site_id: int | None
@@ -178,10 +182,34 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """What a commit did."""
+    """What a commit did, and what its latest values are made from."""
 
     inserted: int
     """Inbox rows added; re-sent packets already stored are not counted."""
     duplicates: int
     fresh: tuple[Reading, ...] = ()
-    """The readings that were new, for the latest values."""
+    """The readings that were new (SQLite), for the latest values."""
+    inbox_ids: tuple[int, int] | None = None
+    """The id range of the inbox rows added (PostgreSQL), for the latest
+    values, which the database derives from the rows themselves."""
+
+    @property
+    def derives(self) -> bool:
+        """Whether the commit added anything the latest values follow."""
+        return bool(self.fresh) or self.inbox_ids is not None
+
+    @classmethod
+    def combine(cls, results: list[BatchResult]) -> BatchResult:
+        """The results of several commits as one, for one latest-values
+        update: their fresh readings, and the smallest id range holding
+        theirs (rows of other writers in between are taken too, which the
+        never-back rule makes harmless)."""
+        ranges = [r.inbox_ids for r in results if r.inbox_ids is not None]
+        return cls(
+            inserted=sum(r.inserted for r in results),
+            duplicates=sum(r.duplicates for r in results),
+            fresh=tuple(reading for r in results for reading in r.fresh),
+            inbox_ids=(min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
+            if ranges
+            else None,
+        )

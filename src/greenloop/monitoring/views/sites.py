@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -14,7 +13,6 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from greenloop.monitoring.ingest import VALUE_FIELDS
 from greenloop.monitoring.models import (
     Device,
     FactorCode,
@@ -23,6 +21,7 @@ from greenloop.monitoring.models import (
     MonitoringAlert,
     Site,
 )
+from greenloop.monitoring.values import number, value_field
 from greenloop.monitoring.views._common import (
     DATA_COMMANDS,
     SECRETS,
@@ -103,29 +102,29 @@ def _stamp(user: Any, site: Site) -> str:
 
 
 def _live_context(user: Any, site: Site) -> dict[str, Any]:
-    rows = list(
-        _latest(user, site)
-        .annotate(device_mn=F("device__mn"))
-        .order_by("cn", "factor_code", "device_mn")
-    )
-    factors = _factors({r.factor_code for r in rows})
+    rows = list(_latest(user, site).annotate(device_mn=F("device__mn")).order_by("cn", "device_mn"))
+    per_row = [(r, r.factors()) for r in rows]
+    factors = _factors({f.code for _, fs in per_row for f in fs})
     groups = {cn: LiveGroup(cn, str(label)) for cn, label in DATA_COMMANDS.items()}
-    for r in rows:
-        factor = factors.get(r.factor_code)
-        groups[r.cn].rows.append(
-            LiveRow(
-                code=r.factor_code,
-                name=factor.name if factor else r.factor_code,
-                unit=_unit(factor, r.field),
-                device_mn=r.device_mn,
-                value=r.value_text,
-                field=r.field,
-                flag=r.flag,
-                flag_meaning=flag_meaning(r.flag),
-                data_time=r.data_time,
-                received_at=r.received_at,
+    for r, row_factors in per_row:
+        for f in row_factors:
+            factor = factors.get(f.code)
+            groups[r.cn].rows.append(
+                LiveRow(
+                    code=f.code,
+                    name=factor.name if factor else f.code,
+                    unit=_unit(factor, f.field),
+                    device_mn=r.device_mn,
+                    value=f.text,
+                    field=f.field,
+                    flag=f.flag,
+                    flag_meaning=flag_meaning(f.flag),
+                    data_time=f.data_time,
+                    received_at=r.received_at,
+                )
             )
-        )
+    for group in groups.values():
+        group.rows.sort(key=lambda row: (row.code, row.device_mn))
     newest = max((r.received_at for r in rows), default=None)
     return {
         "site": site,
@@ -185,20 +184,10 @@ def site_live(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 24-hour charts -------------------------------------------------------------
 
 
-def _number(text: Any) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _value(fields: dict[str, Any]) -> tuple[str, float | None]:
     """The field that is the factor's value (as on live pages) and its number."""
-    for name in VALUE_FIELDS:
-        if name in fields:
-            return name, _number(fields[name])
-    return "", None
+    name = value_field(fields)
+    return (name, number(fields[name])) if name else ("", None)
 
 
 def _charts(user: Any, devices: list[Device], *, now: datetime, wanted: str) -> dict[str, Any]:
