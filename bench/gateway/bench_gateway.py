@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from decimal import Decimal
 from pathlib import Path
 
@@ -98,37 +99,119 @@ def _serve_echo(port: int) -> None:
 # --- the load --------------------------------------------------------------
 
 
-async def _device(port: int, packets: list[bytes], window: int, latencies: list[float]) -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    sent_at: list[float] = []
-    answered = sent = 0
-    try:
-        while answered < len(packets):
-            while sent < len(packets) and sent - answered < window:
-                writer.write(packets[sent])
-                sent_at.append(time.perf_counter())
-                sent += 1
-            await reader.readuntil(b"\r\n")
-            latencies.append(time.perf_counter() - sent_at[answered])
-            answered += 1
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-    return answered
+class _Client(asyncio.Protocol):
+    """One simulated device: sends its packets and times each answer.
+
+    Closed loop (``interval`` 0): up to ``window`` packets unanswered, the
+    next sent when an answer comes. Open loop: one packet every
+    ``interval`` seconds from ``start`` on a fixed schedule, whether or not
+    the answers keep up — as devices do.
+    """
+
+    def __init__(self, packets: list[bytes], window: int, latencies: list[float]) -> None:
+        self.packets = packets
+        self.window = window
+        self.latencies = latencies
+        self.sent_at: deque[float] = deque()
+        self.sent = self.answered = 0
+        self.done = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self) -> None:
+        assert self.transport is not None
+        self.transport.write(self.packets[self.sent])
+        self.sent_at.append(time.perf_counter())
+        self.sent += 1
+
+    def fill_window(self) -> None:
+        while self.sent < len(self.packets) and self.sent - self.answered < self.window:
+            self.send()
+
+    def run_open_loop(self, start: float, interval: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def tick() -> None:
+            if self.sent < len(self.packets):
+                self.send()
+                loop.call_at(start + self.sent * interval, tick)
+
+        loop.call_at(start, tick)
+
+    def data_received(self, data: bytes) -> None:
+        # Answers end in CR LF and hold none inside.
+        now = time.perf_counter()
+        for _ in range(data.count(b"\n")):
+            self.latencies.append(now - self.sent_at.popleft())
+            self.answered += 1
+        if self.answered >= len(self.packets):
+            if not self.done.done():
+                self.done.set_result(None)
+        elif self.window:
+            self.fill_window()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError(f"closed after {self.answered} answers"))
 
 
-def _load(port: int, all_packets: list[list[bytes]], window: int) -> tuple[float, list[float]]:
+def _load(  # type: ignore[no-untyped-def]
+    port: int, all_packets: list[list[bytes]], window: int, interval: float, on_start
+) -> tuple[float, list[float]]:
+    """Connect every device, send one warm-up packet each (the registry
+    look-ups of first packets are not what is measured), call ``on_start``,
+    then the rest of the packets; elapsed seconds and the latencies."""
     latencies: list[float] = []
 
     async def main() -> float:
+        loop = asyncio.get_running_loop()
+        clients = []
+        for packets in all_packets:
+            _, client = await loop.create_connection(
+                lambda p=packets: _Client(p[:1], 1, []), "127.0.0.1", port
+            )
+            clients.append(client)
+        for client in clients:
+            client.fill_window()
+        await asyncio.gather(*(c.done for c in clients))
+        for client, packets in zip(clients, all_packets, strict=True):
+            client.packets, client.latencies = packets[1:], latencies
+            client.sent = client.answered = 0
+            client.done = loop.create_future()
+            client.window = 0 if interval else window
+        on_start()
         started = time.perf_counter()
-        done = await asyncio.gather(*(_device(port, p, window, latencies) for p in all_packets))
+        if interval:
+            # Devices spread evenly over one interval, as a fleet is.
+            step = interval / len(clients)
+            first = loop.time() + 0.05
+            for n, client in enumerate(clients):
+                client.run_open_loop(first + n * step, interval)
+        else:
+            for client in clients:
+                client.fill_window()
+        await asyncio.gather(*(c.done for c in clients))
         elapsed = time.perf_counter() - started
-        assert sum(done) == sum(len(p) for p in all_packets)
+        for client in clients:
+            assert client.transport is not None
+            client.transport.close()
         return elapsed
 
-    return asyncio.run(main()), latencies
+    runner = asyncio.Runner(loop_factory=_loop_factory())
+    with runner:
+        return runner.run(main()), latencies
+
+
+def _loop_factory():  # type: ignore[no-untyped-def]
+    """uvloop for the load generator too, when installed: it must cost the
+    shared cores as little as it can."""
+    try:
+        import uvloop  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _free_port() -> int:
@@ -197,6 +280,7 @@ def _run_case(  # type: ignore[no-untyped-def]
     env: dict[str, str],
     load: list[list[bytes]],
     window: int,
+    interval: float,
     postmaster: int | None = None,
 ):
     port = _free_port()
@@ -210,29 +294,45 @@ def _run_case(  # type: ignore[no-untyped-def]
     try:
         _wait_ready(port, process)
         time.sleep(0.5)  # let worker processes finish starting
-        cpu_before = _cpu_seconds(process.pid)
-        db_before = _cpu_seconds(postmaster) if postmaster else 0.0
-        profile = os.environ.get("BENCH_GATEWAY_PROFILE")  # py-spy's raw samples there
-        spy = (
-            subprocess.Popen(
-                ["py-spy", "record", "--format", "raw", "--threads", "--subprocesses", "-r", "250",
-                 "-o", profile, "--pid", str(process.pid)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            if profile and "--serve-echo" not in command
-            else None
-        )
-        elapsed, latencies = _load(port, load, window)
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(60)
-        cpu = _cpu_seconds(process.pid) - cpu_before
-        db_cpu = _cpu_seconds(postmaster) - db_before if postmaster else float("nan")
+        marks: dict[str, float] = {}
+        spy: list[subprocess.Popen[bytes]] = []
+
+        def on_start() -> None:
+            marks["cpu"] = _cpu_seconds(process.pid)
+            marks["db"] = _cpu_seconds(postmaster) if postmaster else 0.0
+            profile = os.environ.get("BENCH_GATEWAY_PROFILE")  # py-spy's raw samples there
+            if profile and "--serve-echo" not in command:
+                spy.append(
+                    subprocess.Popen(
+                        [
+                            "py-spy",
+                            "record",
+                            "--format",
+                            "raw",
+                            "--threads",
+                            "--subprocesses",
+                            "-r",
+                            "250",
+                            "-o",
+                            profile,
+                            "--pid",
+                            str(process.pid),
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+
+        elapsed, latencies = _load(port, load, window, interval, on_start)
+        for s in spy:
+            s.send_signal(signal.SIGINT)
+            s.wait(60)
+        cpu = _cpu_seconds(process.pid) - marks["cpu"]
+        db_cpu = _cpu_seconds(postmaster) - marks["db"] if postmaster else float("nan")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
-    total = sum(len(p) for p in load)
+    total = sum(len(p) - 1 for p in load)  # the warm-up packets are not counted
     return (
         total / elapsed,
         _percentile(latencies, 0.5),
@@ -298,6 +398,12 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--packets", type=int, default=50, help="per device")
     parser.add_argument("--window", type=int, default=1, help="unanswered packets per device")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=0.0,
+        help="open loop: seconds between a device's packets (0: closed loop, --window)",
+    )
     parser.add_argument("--sqlite-sync", choices=["full", "normal"], default="full")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--processes", type=int, default=1, help="gateway processes (SO_REUSEPORT)")
@@ -309,7 +415,8 @@ def main() -> None:
         _serve_echo(args.serve_echo)
         return
 
-    load = [_packets(d, args.packets) for d in range(args.devices)]
+    # One more packet per device: the warm-up packet, not measured.
+    load = [_packets(d, args.packets + 1) for d in range(args.devices)]
     size = sum(len(p) for ps in load for p in ps) / sum(len(ps) for ps in load)
     with (
         tempfile.TemporaryDirectory(prefix="greenloop-bench-") as data_dir,
@@ -329,7 +436,9 @@ def main() -> None:
         echo = (
             (float("nan"),) * 5
             if args.skip_echo
-            else _run_case([sys.executable, __file__, "--serve-echo"], env, load, args.window)
+            else _run_case(
+                [sys.executable, __file__, "--serve-echo"], env, load, args.window, args.interval
+            )
         )
         gateway_command = [
             sys.executable,
@@ -343,7 +452,12 @@ def main() -> None:
         if not args.database_url:
             gateway_command += ["--sqlite-sync", args.sqlite_sync]
         gateway = _run_case(
-            [*gateway_command, "--port"], env, load, args.window, _postmaster(database_url)
+            [*gateway_command, "--port"],
+            env,
+            load,
+            args.window,
+            args.interval,
+            _postmaster(database_url),
         )
         counted = subprocess.run(
             [sys.executable, "-c", _COUNT], env=env, check=True, capture_output=True, text=True
@@ -351,9 +465,15 @@ def main() -> None:
 
     database = "PostgreSQL" if args.database_url else f"SQLite, synchronous={args.sqlite_sync}"
     print(
-        f"{args.devices} devices × {args.packets} packets, window {args.window}, "
-        f"{size:.0f} bytes/packet, {database}, {args.processes} process(es), loop {args.loop}; "
-        f"inbox rows {counted[0]} (distinct {counted[1]})"
+        f"{args.devices} devices × {args.packets} packets (+1 warm-up), "
+        + (
+            f"open loop, one packet per device every {args.interval:g} s "
+            f"(offered {args.devices / args.interval:,.0f}/s), "
+            if args.interval
+            else f"closed loop, window {args.window}, "
+        )
+        + f"{size:.0f} bytes/packet, {database}, {args.processes} process(es), loop {args.loop}; "
+        + f"inbox rows {counted[0]} (distinct {counted[1]})"
     )
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
     print(

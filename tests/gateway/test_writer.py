@@ -118,3 +118,45 @@ async def test_it_refuses_readings_once_stopping() -> None:
 def test_an_empty_batch_is_false() -> None:
     assert not Batch()
     assert Batch(rejections=[Rejection(kind="crc", received_at=NOW)])
+
+
+@async_test
+async def test_commits_and_answers_go_on_while_the_latest_values_are_updated() -> None:
+    # PostgreSQL: the latest values have their own thread; a slow update
+    # must not hold back the next commit (and the answers waiting for it).
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = MemoryStore()
+    release = threading.Event()
+    updated: list[int] = []
+
+    def slow_latest(result: BatchResult) -> None:
+        assert release.wait(10), "test never released the update"
+        updated.append(result.inserted)
+
+    loop = asyncio.get_running_loop()
+    latest_pool = ThreadPoolExecutor(1)
+    writer = _writer(
+        store,
+        batch_size=2,
+        batch_wait=0.0,
+        after_commit=slow_latest,
+        latest_every=0.0,
+        run_after=lambda fn: loop.run_in_executor(latest_pool, fn),
+    )
+    task = asyncio.create_task(writer.run())
+
+    await asyncio.gather(*[writer.submit(_reading(n)) for n in range(2)])
+    # The first update now waits; the next packets are still committed.
+    await asyncio.wait_for(
+        asyncio.gather(*[writer.submit(_reading(n)) for n in range(2, 6)]), timeout=5
+    )
+    assert updated == []
+    release.set()
+    await writer.stop()
+    await task
+    latest_pool.shutdown()
+
+    assert len(store.readings) == 6
+    assert sum(updated) == 6  # every stored reading reached the latest values, once

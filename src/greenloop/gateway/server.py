@@ -176,6 +176,13 @@ class Gateway:
         # they share the writer's thread (one database connection in all,
         # which an in-memory SQLite test database needs).
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="gateway-writer")
+        # The latest values get a thread (and connection) of their own where
+        # the database lets two transactions write at once.
+        self._latest_pool = (
+            ThreadPoolExecutor(1, thread_name_prefix="gateway-latest")
+            if getattr(store, "concurrent_writes", False)
+            else None
+        )
         self._lookup_pool = (
             ThreadPoolExecutor(lookup_threads, thread_name_prefix="gateway-registry")
             if lookup_threads > 0
@@ -204,6 +211,7 @@ class Gateway:
             flush_every=config.flush_every,
             after_commit=self.store.update_latest,
             latest_every=config.latest_every,
+            run_after=in_pool(self._latest_pool) if self._latest_pool is not None else None,
         )
         cache = RegistryCache(
             self.store.load_devices, run=in_pool(self._lookup_pool), ttl=config.cache_ttl
@@ -269,6 +277,8 @@ class Gateway:
         pools = [self._writer_pool]
         if self._lookup_pool is not self._writer_pool:
             pools.append(self._lookup_pool)
+        if self._latest_pool is not None:
+            pools.append(self._latest_pool)
         for pool in pools:
             await loop.run_in_executor(pool, self.store.close)
             await loop.run_in_executor(None, pool.shutdown)

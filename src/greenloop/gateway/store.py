@@ -37,6 +37,14 @@ class DjangoStore:
 
             connection_created.connect(_synchronous_full, weak=False, dispatch_uid=__name__)
 
+    @property
+    def concurrent_writes(self) -> bool:
+        """Whether two transactions may write at once (PostgreSQL): then the
+        latest values are updated beside the commits, not between them."""
+        from django.db import connection
+
+        return connection.vendor != "sqlite"
+
     def load_devices(self, mns: list[str]) -> dict[str, DeviceEntry]:
         """The registry entries of ``mns``, secrets decrypted here, once per
         stored value (docs/decisions/0017-secrets-at-rest.md): the gateway

@@ -81,6 +81,12 @@ class BatchWriter:
         each (device, CN, factor) is written once instead of once a batch.
     latest_every
         Most seconds the latest values lag behind the stored packets.
+    run_after
+        Runs ``after_commit`` in its own worker thread (its own database
+        connection), so that commits — and the answers waiting for them —
+        never wait for the latest values; one update at a time. ``None``:
+        in the writer's thread, between commits (SQLite, whose one writer
+        would make the two wait for each other anyway).
     retry_delay
         Seconds before a failed commit is tried again.
     """
@@ -96,6 +102,7 @@ class BatchWriter:
         retry_delay: float = 0.2,
         after_commit: Callable[[BatchResult], object] | None = None,
         latest_every: float = 0.5,
+        run_after: RunInThread | None = None,
     ) -> None:
         self._store = store
         self._after_commit = after_commit
@@ -114,6 +121,8 @@ class BatchWriter:
         self.latest_every = latest_every
         self._fresh: list[BatchResult] = []
         self._latest_at = 0.0
+        self._run_after = run_after
+        self._latest_task: asyncio.Task[None] | None = None
         self.stats = WriterStats()
 
     @property
@@ -160,7 +169,7 @@ class BatchWriter:
             if not self._queue:
                 # Nothing to commit: bring the latest values up to date. New
                 # packets may arrive meanwhile; look at the queue again.
-                await self._flush_latest()
+                await self._latest_now()
             if not self._queue:
                 if self._stopping:
                     break
@@ -180,6 +189,8 @@ class BatchWriter:
             last_flush = loop.time()
             await self._commit(items, side)
         await self._commit([], self._side)
+        if self._latest_task is not None:
+            await self._latest_task
         await self._flush_latest()
         self._idle.set()
 
@@ -235,7 +246,16 @@ class BatchWriter:
         if self._after_commit is not None and result.derives:
             self._fresh.append(result)
             if asyncio.get_running_loop().time() - self._latest_at >= self.latest_every:
-                await self._flush_latest()
+                await self._latest_now()
+
+    async def _latest_now(self) -> None:
+        """Start an update of the latest values: in its own thread while
+        commits go on, unless one is running (the next takes what gathers
+        meanwhile); or in the writer's thread, awaited."""
+        if self._run_after is None:
+            await self._flush_latest()
+        elif self._latest_task is None or self._latest_task.done():
+            self._latest_task = asyncio.get_running_loop().create_task(self._flush_latest())
 
     async def _flush_latest(self) -> None:
         """Hand the fresh readings of the commits so far to ``after_commit``."""
@@ -246,7 +266,7 @@ class BatchWriter:
         self._latest_at = asyncio.get_running_loop().time()
         result = BatchResult.combine(fresh)
         try:
-            await self._run(lambda: after(result))
+            await (self._run_after or self._run)(lambda: after(result))
         except Exception:
             logger.exception("Unable to update the latest values of %d packets", result.inserted)
 
