@@ -16,7 +16,9 @@ Needs an empty PostgreSQL database (``DATABASE_URL``, e.g. from
    through the bench-only fixture of ``fixture.py`` (PostgreSQL COPY of
    rows in consistent states with their timelines; see its docstring),
    whose stays (days per stage) the backfill of migration ``cases.0007``
-   then records, timed, as for cases recorded before that migration.
+   then records, and that of ``cases.0008`` adds up per case, timed, as
+   for cases recorded before those migrations; the tally of the figures
+   per group (``greenloop.cases.tally``) is then recounted, timed.
 3. Measure again and report p50, p95 and mean per request, the queries
    each makes, and the ratios: at scale ÷ at demo size, and p50 ÷ a bare
    ``SELECT count(*)`` over the cases table through the same connection.
@@ -39,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +157,7 @@ def _grow(target: int, imported: int, now: dt.datetime) -> dict[str, float]:
     from django.db import connection, transaction
     from fixture import build_cases
 
-    from greenloop.cases import services
+    from greenloop.cases import services, tally
     from greenloop.cases.models import Case, CaseCategory, CaseSource, CaseStageSpan
     from greenloop.org.models import Region, RegionLevel, Unit
 
@@ -200,8 +203,10 @@ def _grow(target: int, imported: int, now: dt.datetime) -> dict[str, float]:
     with transaction.atomic():
         rows = build_cases(target - existing - to_import, now=now)
     timings["fixture"] = time.perf_counter() - t
-    # The fixture writes timelines only; their stays come from the data
-    # migration's backfill, as for cases recorded before cases.0007.
+    # The fixture writes timelines only; their stays and each case's stage
+    # totals come from the data migrations' backfills, as for cases
+    # recorded before cases.0007 and 0008; the tally of the figures per
+    # group is recounted, as after any write outside the services.
     t = time.perf_counter()
     with transaction.atomic():
         backfill = importlib.import_module(
@@ -211,6 +216,17 @@ def _grow(target: int, imported: int, now: dt.datetime) -> dict[str, float]:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {CaseStageSpan._meta.db_table}")
     timings["backfill"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with transaction.atomic():
+        importlib.import_module(
+            "greenloop.cases.migrations.0008_case_stage_totals_and_tally"
+        ).backfill_stage_totals(apps, SimpleNamespace(connection=connection))
+    timings["totals"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tally.rebuild()
+    timings["tally"] = time.perf_counter() - t
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Case._meta.db_table}")
     timings["spans"] = float(CaseStageSpan.objects.count())
     timings.update({k: float(v) for k, v in rows.items()})
     timings["imported"] = float(to_import)
@@ -261,7 +277,8 @@ def main() -> None:
         f"{grown['import_closed_cases']:.1f} s, {grown['cases']:,.0f} by the fixture "
         f"({grown['events']:,.0f} entries) in {grown['fixture']:.1f} s; "
         f"backfill of migration cases.0007: {grown['spans']:,.0f} stays in "
-        f"{grown['backfill']:.1f} s"
+        f"{grown['backfill']:.1f} s; of cases.0008 (stage totals): {grown['totals']:.1f} s; "
+        f"tally recounted in {grown['tally']:.1f} s"
     )
     big = measure(args.requests, explain=args.explain)
 

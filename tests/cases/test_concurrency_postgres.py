@@ -13,6 +13,7 @@ from django.db import connection
 from greenloop.cases import services
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import Case, CaseEvent, CaseSource, CaseState
+from tests.cases.conftest import DUE
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -84,3 +85,38 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(transactional
     assert not [r for r in results if isinstance(r, Exception)], results
     numbers = sorted(r.number for r in results)
     assert numbers == [f"巡查-2026-{n:04d}" for n in range(start, start + 8)]
+
+
+def test_changes_made_at_once_keep_the_city_figures_exact(transactional_db, loop):
+    from greenloop.cases import tally
+
+    tally.rebuild()
+    rectifying = [loop.to(CaseState.RECTIFYING) for _ in range(4)]
+    for case in rectifying:
+        loop.evidence(case)
+    closed = loop.to(CaseState.CLOSED)
+    dispatcher = loop.user("dispatcher")
+    services.draft_disclosure(case=closed, by=dispatcher, now=loop.now, text="已整改到位。")
+
+    # Cases of one group (lead unit, round, town) change at the same moment,
+    # and new ones join another (not yet assigned): acceptance requested,
+    # registrations, a text published while its case is reopened by 回头看.
+    results = _race(
+        *[lambda c=c: loop.request(Case.objects.get(pk=c.pk)) for c in rectifying],
+        *[lambda: loop.register() for _ in range(3)],
+        lambda: services.publish_disclosure(case=closed, by=dispatcher, now=loop.now),
+        lambda: services.reopen_case(
+            case=Case.objects.get(pk=closed.pk),
+            by=dispatcher,
+            now=loop.now,
+            version=closed.version,
+            reason="问题反弹",
+            due_date=DUE,
+        ),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert tally.kept() == {k: v for k, v in tally.recount().items() if v["total"]}
+    kept = {n: sum(g[n] for g in tally.kept().values()) for n in next(iter(tally.kept().values()))}
+    assert (kept["n_state_ACCEPTANCE_REQUESTED"], kept["n_state_REGISTERED"]) == (4, 3)
+    assert (kept["published"], kept["n_state_CLOSED"], kept["n_state_RECTIFYING"]) == (1, 0, 1)

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.db import connection
 
 from greenloop.cases import services, statistics
 from greenloop.cases.campaign_queries import StatisticsFilters, statistics_for
-from greenloop.cases.models import Case, CaseCategory, CaseSource, CaseStageSpan
+from greenloop.cases.models import (
+    STAGE_TOTAL_FIELDS,
+    Case,
+    CaseCategory,
+    CaseSource,
+    CaseStageSpan,
+    CaseStageTotals,
+)
 from tests.cases.conftest import Loop
 
 START = dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC)
@@ -147,22 +155,39 @@ def test_stays_recorded_before_the_upgrade_are_rebuilt_from_the_timelines(loop):
         comment="材料不全",
     )
     recorded = statistics.stage_durations(Case.objects.all())
+    totals = _stage_totals()
     spans = CaseStageSpan.objects.count()
     with connection.cursor() as cursor:
-        # As before migration cases.0007: timelines without stays.
+        # As before migration cases.0007: timelines without stays (and, as
+        # before cases.0008, cases without stage totals).
         cursor.execute(f"DELETE FROM {CaseStageSpan._meta.db_table}")  # noqa: S608
+    CaseStageTotals.objects.all().delete()
     backfill = importlib.import_module(
         "greenloop.cases.migrations.0007_backfill_case_stage_spans"
     ).backfill_stage_spans
+    backfill_totals = importlib.import_module(
+        "greenloop.cases.migrations.0008_case_stage_totals_and_tally"
+    ).backfill_stage_totals
 
     emptied = statistics.stage_durations(Case.objects.all())
     backfill(apps, None)
     backfill(apps, None)  # a second run adds nothing
+    backfill_totals(apps, SimpleNamespace(connection=connection))
 
     assert all(s["stays"] == 0 for s in emptied["stages"])
     assert CaseStageSpan.objects.count() == spans == 17
     assert statistics.stage_durations(Case.objects.all()) == recorded
     assert _days(recorded)["ACCEPTANCE_REQUESTED"] == (0.8, 3)  # 1, 1 and 7 hours
+    # The totals the transitions added up are those rebuilt from the stays.
+    assert _stage_totals() == totals
+    assert sum(t["closures"] for t in totals.values()) == 3
+
+
+def _stage_totals():
+    return {
+        t["case"]: t
+        for t in CaseStageTotals.objects.order_by("case").values("case", *STAGE_TOTAL_FIELDS)
+    }
 
 
 def test_a_county_user_averages_the_stays_of_their_county_only(loop):

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from greenloop.cases.models import Case, CaseState, CaseUnit
 from greenloop.cases.workflow import ACTION_CODES, TRANSITIONS, Reach, get_transition
@@ -86,6 +86,43 @@ def case_q(scope: Scope, prefix: str = "") -> Q:
     if not scope.has(Perm.VIEW_CASES):
         return _NONE
     return _or([territory_q(scope, prefix), participant_q(scope, prefix)])
+
+
+def beyond_territory_q(scope: Scope) -> Q | None:
+    """The cases the user sees outside their territory, so that
+    :func:`case_q` is ``territory_q(scope) | beyond_territory_q(scope)``
+    with the two parts disjoint; None when the user has no territory (a
+    department) or sees nothing. Nothing lies outside the territory of the
+    only root region (every region's path starts with its root's).
+
+    The statistics of a territory add the figures kept for it
+    (:mod:`greenloop.cases.tally`) to those of these cases, counted.
+    """
+    if not scope.has(Perm.VIEW_CASES) or not scope.region_path:
+        return None
+    if not scope.unit_ids:
+        return _NONE
+    from greenloop.org.models import Region
+
+    roots = list(Region.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
+    if roots == [scope.region_path]:
+        return _NONE
+    # participant_q(scope) & ~territory_q(scope), written so that both
+    # parts start from an index (the lead unit; the units' CaseUnit rows)
+    # instead of testing every case against an OR, and so that the
+    # CaseUnit rows look up their case's region one by one (a scalar
+    # subquery is not turned into a join, which PostgreSQL would plan as a
+    # scan of every case).
+    units = sorted(scope.unit_ids)
+    led = Case.objects.filter(Q(lead_unit__in=units) & ~territory_q(scope)).values("pk")
+    where = Case.objects.filter(pk=OuterRef("case_id")).values("region__path")[:1]
+    taking_part = (
+        CaseUnit.objects.filter(unit__in=units)
+        .annotate(case_path=Subquery(where))
+        .exclude(case_path__startswith=scope.region_path)
+        .values("case_id")
+    )
+    return Q(pk__in=led.union(taking_part, all=True))
 
 
 def reach_q(reach: Reach, scope: Scope) -> Q:

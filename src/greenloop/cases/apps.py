@@ -14,6 +14,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Visibility rules and actions join greenloop.org.access, the one
         # place that decides who sees and does what.
-        from greenloop.cases import access_rules
+        from django.db.models.signals import pre_save
+
+        from greenloop.cases import access_rules, tally
+        from greenloop.org.models import Region
 
         access_rules.register()
+        # A region that moves takes its cases to another group of the tally.
+        pre_save.connect(tally.region_path_changing, sender=Region, dispatch_uid="cases.tally")

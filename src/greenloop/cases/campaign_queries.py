@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from greenloop.cases import statistics
+from greenloop.cases.access_rules import beyond_territory_q
 from greenloop.cases.models import (
     AccountabilityRecord,
     Case,
@@ -115,4 +116,11 @@ def statistics_for(user: Any, f: StatisticsFilters, today: dt.date) -> statistic
         # Every batch of the round, or the one chosen.
         chosen = [f.batch] if f.batch is not None else f.inspection_round.batches.order_by("number")
         batches = {b.pk: _("第%(number)s批") % {"number": b.number} for b in chosen}
-    return statistics.case_statistics(cases, today, parent=parent, rounds=rounds, batches=batches)
+    return statistics.case_statistics(
+        cases,
+        today,
+        parent=parent,
+        rounds=rounds,
+        batches=batches,
+        beyond=beyond_territory_q(get_scope(user)) if f == StatisticsFilters() else None,
+    )

@@ -40,13 +40,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from django.db.models import Count, F, Func, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from greenloop.cases.models import (
     OPEN_STATES,
+    STAGE_STATES,
+    STAGE_TOTAL_FIELDS,
     AccountabilityForm,
     CaseCategory,
     CaseQuerySet,
@@ -56,6 +58,8 @@ from greenloop.cases.models import (
     DisclosureStatus,
     FeedbackAspect,
     ReviewOutcome,
+    stay_micros_field,
+    stays_field,
 )
 from greenloop.org.models import Region
 
@@ -380,15 +384,7 @@ def _disclosure(row: dict[str, Any]) -> DisclosureFigures:
 # --- days per stage ----------------------------------------------------------
 
 # The stages a case waits in, in the order of the loop.
-STAGES: tuple[str, ...] = (
-    CaseState.REGISTERED,
-    CaseState.ASSIGNED,
-    CaseState.RECTIFYING,
-    CaseState.ACCEPTANCE_REQUESTED,
-    CaseState.ACCEPTED,
-    CaseState.RECHECKED,
-    CaseState.UNFOUNDED,
-)
+STAGES: tuple[str, ...] = STAGE_STATES
 STAGE_LABELS: dict[str, str] = {
     CaseState.REGISTERED: _("待交办（登记至交办）"),
     CaseState.ASSIGNED: _("待签收（交办至签收）"),
@@ -414,7 +410,7 @@ class StageDurations(TypedDict):
     days_to_close: float | None
 
 
-def stage_durations(cases: QuerySet[Any], *, every_case: bool = False) -> StageDurations:
+def stage_durations(cases: QuerySet[Any]) -> StageDurations:
     """Average days per stage, from the timeline, in one query.
 
     1. Each transition records the stay it ends (``CaseStageSpan``): from
@@ -428,13 +424,10 @@ def stage_durations(cases: QuerySet[Any], *, every_case: bool = False) -> StageD
     3. Registration to closure: recorded on the stay each closure ends,
        from the case's earliest ``registered`` entry.
 
-    ``every_case`` says that ``cases`` is known to hold every case (the
-    caller counted them): the stays are then summed without narrowing them
-    to ``cases`` — the same figures without a join over the whole table.
+    The reference for the per-case totals the statistics add up
+    (:func:`case_statistics`; ``CaseStageTotals``).
     """
-    spans = CaseStageSpan.objects.all()
-    if not every_case:
-        spans = spans.filter(case__in=cases.order_by().values("pk"))
+    spans = CaseStageSpan.objects.filter(case__in=cases.order_by().values("pk"))
     rows = (
         spans.order_by()
         .values_list("state")
@@ -468,6 +461,36 @@ def stage_durations(cases: QuerySet[Any], *, every_case: bool = False) -> StageD
         ],
         closures=closures,
         days_to_close=round(to_close / closures / _DAY, 1) if closures else None,
+    )
+
+
+def _stage_sums() -> dict[str, Any]:
+    """The per-case stage totals (``CaseStageTotals``: ``stays_…``,
+    ``stay_micros_…``, ``closures``, ``close_micros``) added up:
+    :func:`stage_durations` of the cases summed, without reading their
+    stays. (A case that has finished no stay has no row: nothing to add.)"""
+    return {name: Sum(f"stage_totals__{name}", default=0) for name in STAGE_TOTAL_FIELDS}
+
+
+def _stages(row: dict[str, Any]) -> StageDurations:
+    """:func:`stage_durations` from the sums of :func:`_stage_sums`."""
+    closures = row["closures"]
+    stages = []
+    for state in STAGES:
+        stays = row[stays_field(state)]
+        micros = row[stay_micros_field(state)]
+        stages.append(
+            StageFigure(
+                state=state,
+                label=gettext(STAGE_LABELS[state]),
+                stays=stays,
+                average_days=round(micros / 1e6 / stays / _DAY, 1) if stays else None,
+            )
+        )
+    return StageDurations(
+        stages=stages,
+        closures=closures,
+        days_to_close=(round(row["close_micros"] / 1e6 / closures / _DAY, 1) if closures else None),
     )
 
 
@@ -654,6 +677,43 @@ def _choice_counts() -> dict[str, Any]:
     }
 
 
+# The figures that depend on the day: computed at each request, also when
+# the rest comes from the tally.
+_DAILY = ("overdue", "due")
+
+
+def kept_aggregates() -> dict[str, Any]:
+    """Every figure of :func:`case_statistics` that does not depend on the
+    day, as aggregates over cases: what ``CaseTally`` keeps per group
+    (:mod:`greenloop.cases.tally`). ``due`` is then the closed cases
+    (``n_state_CLOSED``: duplicates are never closed) plus those neither
+    closed nor merged whose deadline has passed, counted on the day."""
+    every = {**_aggregates(dt.date.min), **_disclosure_aggregates(), **_choice_counts()}
+    return {
+        **{k: v for k, v in every.items() if k not in _DAILY},
+        **_stage_sums(),
+    }
+
+
+def day_aggregates(today: dt.date) -> dict[str, Any]:
+    """The figures that depend on the day, over :func:`passed_deadlines`:
+    ``overdue`` and ``due_pending`` — with the closed cases, ``due``."""
+    return {
+        "overdue": Count("pk", filter=Q(state__in=OPEN_STATES, next_due_date__lt=today)),
+        "due_pending": Count("pk", filter=Q(due_date__lt=today)),
+    }
+
+
+def passed_deadlines(cases: QuerySet[Any], today: dt.date) -> QuerySet[Any]:
+    """The only cases :func:`day_aggregates` can count: open ones whose
+    next deadline has passed, and those neither closed nor merged whose
+    deadline has (the two partial indexes of ``Case`` find them)."""
+    return cases.filter(
+        Q(state__in=OPEN_STATES, next_due_date__lt=today)
+        | Q(state__in=OPEN_STATES | {CaseState.UNFOUNDED}, due_date__lt=today)
+    )
+
+
 def _rollup(
     rows: Iterable[dict[str, Any]], field: str | None, names: Iterable[str] = _EMPTY_ROW
 ) -> dict[Any, dict[str, Any]]:
@@ -682,6 +742,27 @@ def _labelled(overall: dict[str, Any], field: str) -> list[LabelledCount]:
     ]
 
 
+def _scanned_rows(
+    cases: QuerySet[Any], today: dt.date, parent: Region | None, batches: bool
+) -> list[dict[str, Any]]:
+    """The one pass over ``cases``: every figure per lead unit, round,
+    child region of ``parent`` (and batch)."""
+    keys = ["lead_unit", "inspection_round"]
+    grouped = cases
+    if batches:
+        keys.append("batch")
+    if parent is not None:
+        grouped = grouped.annotate(bucket=Substr(F("region__path"), 1, _region_width(parent)))
+        keys.append("bucket")
+    return list(
+        grouped.order_by()
+        .values(*keys)
+        .annotate(
+            **_aggregates(today), **_disclosure_aggregates(), **_choice_counts(), **_stage_sums()
+        )
+    )
+
+
 def case_statistics(
     cases: QuerySet[Any],
     today: dt.date,
@@ -690,6 +771,7 @@ def case_statistics(
     rounds: dict[Any, str],
     batches: dict[Any, str] | None = None,
     units: dict[Any, str] | None = None,
+    beyond: Q | None = None,
 ) -> CaseStatistics:
     """Everything the statistics page and endpoint show, over ``cases``.
 
@@ -697,45 +779,35 @@ def case_statistics(
     ``rounds``, ``batches`` and ``units`` name the groups (``batches`` only
     when one round is chosen; ``units`` defaults to the lead units' names).
 
-    1. One pass over the cases (and so one evaluation of the reader's
-       visibility): every figure grouped by lead unit, round, child region
-       of ``parent`` (and batch, when a round is chosen) — a few hundred
-       rows — with counts per state, source and category alongside.
+    1. Figures per lead unit, round, child region of ``parent`` (and
+       batch, when a round is chosen) — a few hundred rows — with counts
+       per state, source and category and the stage totals alongside:
+       * ``beyond`` says the caller knows ``cases`` to be the cases of
+         ``parent``'s subtree plus those of ``beyond``, unfiltered (a
+         reader's territory and ``access_rules.beyond_territory_q``). For
+         the city or a county, without batches, the rows are those of
+         :func:`greenloop.cases.tally.rows`: the figures the services keep
+         per group in the transaction of every change, and, in the same
+         statement, those that depend on the day and those of ``beyond``,
+         counted;
+       * otherwise one pass over ``cases`` (one evaluation of the reader's
+         visibility).
     2. Those rows added up give the summary, the disclosure figures, the
-       counts by state, source and category and the unit, region, round
-       and batch tables: each the same as :func:`summarize`,
-       :func:`count_by` or :func:`summarize_by` over ``cases``.
-    3. Days per stage: :func:`stage_durations`, one more query. When the
-       region table lists the children of the root (the city office, a
-       department), the one pass also counts the whole table (an
-       uncorrelated subquery, computed once, in the same snapshot): when
-       the reader's cases are all of them — the city office without
-       filters — the stays are summed without the semi-join that would
-       evaluate the visibility again for every one of them.
+       counts by state, source and category, the unit, region, round and
+       batch tables and the days per stage: each the same as
+       :func:`summarize`, :func:`count_by`, :func:`summarize_by` or
+       :func:`stage_durations` over ``cases``.
     """
-    keys = ["lead_unit", "inspection_round"]
-    grouped = cases
-    if parent is None or parent.parent_id is None:
-        # Cases are never deleted: as many cases counted as rows in the
-        # table means every case. (Below the root, a reader seeing every
-        # case is too rare to pay for the count; they keep the semi-join.)
-        every = cases.model._default_manager.order_by().values(n=Func(F("pk"), function="COUNT"))
-        grouped = grouped.annotate(every=Subquery(every))
-        keys.append("every")
-    if batches is not None:
-        keys.append("batch")
-    if parent is not None:
-        grouped = grouped.annotate(bucket=Substr(F("region__path"), 1, _region_width(parent)))
-        keys.append("bucket")
-    rows = list(
-        grouped.order_by()
-        .values(*keys)
-        .annotate(**_aggregates(today), **_disclosure_aggregates(), **_choice_counts())
-    )
-    everything = [*_EMPTY_ROW, *_choice_counts()]
+    rows = None
+    if beyond is not None and batches is None and parent is not None:
+        from greenloop.cases import tally
+
+        rows = tally.rows(today, cases=cases, parent=parent, beyond=beyond)
+    if rows is None:
+        rows = _scanned_rows(cases, today, parent, batches is not None)
+    everything = [*_EMPTY_ROW, *_choice_counts(), *STAGE_TOTAL_FIELDS]
     overall = _rollup(rows, None, everything).get(None, dict.fromkeys(everything, 0))
     by_unit = _rollup(rows, "lead_unit")
-    every_case = "every" in keys and bool(rows) and overall["total"] == rows[0]["every"]
 
     if units is None:
         from greenloop.org.models import Unit
@@ -764,5 +836,5 @@ def case_statistics(
             if batches is not None
             else []
         ),
-        stages=stage_durations(cases, every_case=every_case),
+        stages=_stages(overall),
     )

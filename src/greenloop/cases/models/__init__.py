@@ -6,6 +6,8 @@ from greenloop.cases.models.accountability import AccountabilityForm, Accountabi
 from greenloop.cases.models.case import (
     NUMBER_PREFIXES,
     OPEN_STATES,
+    STAGE_STATES,
+    STAGE_TOTAL_FIELDS,
     WORKING_STATES,
     Card,
     CardCounts,
@@ -20,23 +22,30 @@ from greenloop.cases.models.case import (
     FeedbackAspect,
     Tag,
     UnitRole,
+    stay_micros_field,
+    stays_field,
     yellow_card_days,
 )
 from greenloop.cases.models.disclosure import CaseDisclosure, DisclosureStatus
 from greenloop.cases.models.inspection import InspectionBatch, InspectionRound, RoundKind
 from greenloop.cases.models.review import ReviewCampaign, ReviewGroup, ReviewItem, ReviewOutcome
 from greenloop.cases.models.saved_view import SavedView
+from greenloop.cases.models.tally import TALLY_FIGURES, CaseTally, CaseTallyStatus
 from greenloop.cases.models.timeline import (
     AttachmentKind,
     AttachmentPurpose,
     CaseAttachment,
     CaseEvent,
     CaseStageSpan,
+    CaseStageTotals,
 )
 
 __all__ = [
     "NUMBER_PREFIXES",
     "OPEN_STATES",
+    "STAGE_STATES",
+    "STAGE_TOTAL_FIELDS",
+    "TALLY_FIGURES",
     "WORKING_STATES",
     "AccountabilityForm",
     "AccountabilityRecord",
@@ -54,6 +63,9 @@ __all__ = [
     "CaseQuerySet",
     "CaseSource",
     "CaseStageSpan",
+    "CaseStageTotals",
+    "CaseTally",
+    "CaseTallyStatus",
     "CaseState",
     "CaseUnit",
     "DisclosureStatus",
@@ -68,6 +80,8 @@ __all__ = [
     "SavedView",
     "Tag",
     "UnitRole",
+    "stay_micros_field",
+    "stays_field",
     "yellow_card_days",
     "LedgerMapping",
 ]

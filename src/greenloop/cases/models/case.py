@@ -86,6 +86,39 @@ OPEN_STATES = frozenset(
 )
 # A lead unit and a deadline are part of being in these states.
 WORKING_STATES = frozenset(OPEN_STATES - {CaseState.REGISTERED})
+# The stages a case waits in, in the order of the loop: the states whose
+# finished stays the days-per-stage figures average (docs/cases-statistics.md,
+# ``stage_days``).
+STAGE_STATES: tuple[str, ...] = (
+    CaseState.REGISTERED,
+    CaseState.ASSIGNED,
+    CaseState.RECTIFYING,
+    CaseState.ACCEPTANCE_REQUESTED,
+    CaseState.ACCEPTED,
+    CaseState.RECHECKED,
+    CaseState.UNFOUNDED,
+)
+
+
+def stays_field(state: str) -> str:
+    """The ``CaseStageTotals`` field counting a case's finished stays in
+    ``state``."""
+    return f"stays_{state.lower()}"
+
+
+def stay_micros_field(state: str) -> str:
+    """The ``CaseStageTotals`` field adding up their lengths, in
+    microseconds."""
+    return f"stay_micros_{state.lower()}"
+
+
+# Every per-case stage total (CaseStageTotals): what a recorded stay adds to.
+STAGE_TOTAL_FIELDS: tuple[str, ...] = (
+    *(stays_field(s) for s in STAGE_STATES),
+    *(stay_micros_field(s) for s in STAGE_STATES),
+    "closures",
+    "close_micros",
+)
 
 
 class FeedbackAspect(models.TextChoices):
@@ -380,6 +413,13 @@ class Case(models.Model):
                 fields=["next_due_date"],
                 condition=Q(state__in=sorted(OPEN_STATES)),
                 name="cases_case_open_due_idx",
+            ),
+            # The part of ``due`` (statistics) that depends on today: cases
+            # neither closed nor merged, by deadline.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(state__in=sorted(OPEN_STATES | {CaseState.UNFOUNDED})),
+                name="cases_case_pending_due_idx",
             ),
             # in_inbox() for units and the per-unit counts.
             models.Index(fields=["lead_unit", "state"], name="cases_case_lead_state_idx"),

@@ -122,6 +122,46 @@ class CaseStageSpan(models.Model):
         raise TypeError(_APPEND_ONLY)
 
 
+class CaseStageTotals(models.Model):
+    """One case's share of the days-per-stage figures
+    (docs/cases-statistics.md, ``stage_days``, ``days_to_close``): the sums
+    of its ``CaseStageSpan`` rows — finished stays and their length per
+    stage, closures and the time from registration to each — added to by
+    the transition that writes each stay, in the same transaction. The
+    statistics add these up in the pass they make over the cases anyway
+    instead of joining every stay; migration ``cases.0008`` built them for
+    the stays recorded before it. Microseconds, so that sums are exact and
+    in any order the same.
+
+    A table of its own, one row per case that has finished a stay, rather
+    than columns of ``Case``: every other scan of the cases (lists, counts)
+    stays as narrow as it was.
+    """
+
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, primary_key=True, related_name="stage_totals"
+    )
+    stays_registered = models.PositiveIntegerField(default=0)
+    stays_assigned = models.PositiveIntegerField(default=0)
+    stays_rectifying = models.PositiveIntegerField(default=0)
+    stays_acceptance_requested = models.PositiveIntegerField(default=0)
+    stays_accepted = models.PositiveIntegerField(default=0)
+    stays_rechecked = models.PositiveIntegerField(default=0)
+    stays_unfounded = models.PositiveIntegerField(default=0)
+    stay_micros_registered = models.BigIntegerField(default=0)
+    stay_micros_assigned = models.BigIntegerField(default=0)
+    stay_micros_rectifying = models.BigIntegerField(default=0)
+    stay_micros_acceptance_requested = models.BigIntegerField(default=0)
+    stay_micros_accepted = models.BigIntegerField(default=0)
+    stay_micros_rechecked = models.BigIntegerField(default=0)
+    stay_micros_unfounded = models.BigIntegerField(default=0)
+    closures = models.PositiveIntegerField(default=0)
+    close_micros = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.closures} closures"
+
+
 class AttachmentKind(models.TextChoices):
     IMAGE = "IMAGE", gettext_noop("图片")
     PDF = "PDF", gettext_noop("PDF文档")

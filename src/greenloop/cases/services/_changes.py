@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from greenloop.cases import tally
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import (
     OPEN_STATES,
@@ -153,7 +154,7 @@ def change_case(
     values = {f: new[f] for f in diff if f in EDITABLE_FIELDS}
     if "due_date" in values:
         values["next_due_date"] = _next_due_date(case.pk, values["due_date"])
-    with transaction.atomic():
+    with transaction.atomic(), tally.track([case.pk]):
         updated = Case.objects.filter(pk=case.pk, version=version).update(
             version=F("version") + 1, updated_at=now, **values
         )

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
+from greenloop.cases import tally
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import Case, CaseDisclosure, CaseState, DisclosureStatus
 from greenloop.cases.services._base import EVENT, _log, _require
@@ -100,7 +101,7 @@ def draft_disclosure(*, case: Case, by: Any, now: dt.datetime, text: str) -> Cas
     draft again). The timeline keeps the old and new text."""
     _guard(case, by)
     text = _check_text(text)
-    with transaction.atomic():
+    with transaction.atomic(), tally.track([case.pk]):
         disclosure: CaseDisclosure | None = (
             CaseDisclosure.objects.select_for_update().filter(case=case).first()
         )
@@ -144,7 +145,7 @@ def publish_disclosure(*, case: Case, by: Any, now: dt.datetime) -> CaseDisclosu
             reason=Refusal.CONFLICT,
         )
     _check_text(disclosure.text)
-    with transaction.atomic():
+    with transaction.atomic(), tally.track([case.pk]):
         updated = CaseDisclosure.objects.filter(
             pk=disclosure.pk, status=DisclosureStatus.DRAFT, text=disclosure.text
         ).update(
@@ -169,7 +170,7 @@ def withdraw_disclosure(*, case: Case, by: Any, now: dt.datetime, reason: str) -
         raise UnableToDisclose(_("该问题没有已发布的公开内容"), reason=Refusal.CONFLICT)
     if not reason.strip():
         raise UnableToDisclose(_("撤回公开须填写理由"))
-    with transaction.atomic():
+    with transaction.atomic(), tally.track([case.pk]):
         updated = CaseDisclosure.objects.filter(
             pk=disclosure.pk, status=DisclosureStatus.PUBLISHED
         ).update(status=DisclosureStatus.WITHDRAWN)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from greenloop.cases import tally
 from greenloop.cases.access_rules import region_in_territory
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import (
@@ -198,6 +199,7 @@ def import_closed_cases(
             numbers.update(zip(indexes, _take_numbers(source, year, len(indexes)), strict=True))
         cases = [_case(r, numbers[i], actor, now) for i, r in enumerate(records)]
         Case.objects.bulk_create(cases, batch_size=_BATCH)
+        tally.add(case.pk for case in cases)
         CaseEvent.objects.bulk_create(
             [
                 CaseEvent(

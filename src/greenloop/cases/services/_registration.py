@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from greenloop.cases import tally
 from greenloop.cases.attachments import check_uploads
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.models import (
@@ -126,6 +127,7 @@ def register_case(
         created_by=by if getattr(by, "is_authenticated", False) else None,
         updated_at=now,
     )
+    tally.add([case.pk])
     if tags:
         case.tags.set(_tags(tags))
     event = _log(

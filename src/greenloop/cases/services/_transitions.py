@@ -10,17 +10,22 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from greenloop.cases import tally
 from greenloop.cases.access_rules import case_matches, territory_q
 from greenloop.cases.attachments import check_uploads
 from greenloop.cases.errors import Refusal, UnableToActOnCase
 from greenloop.cases.filetypes import FileType
 from greenloop.cases.models import (
+    STAGE_STATES,
     AttachmentPurpose,
     Case,
     CaseAttachment,
     CaseEvent,
     CaseStageSpan,
+    CaseStageTotals,
     CaseState,
+    stay_micros_field,
+    stays_field,
 )
 from greenloop.cases.services._base import (
     Files,
@@ -122,7 +127,7 @@ def _commit(
     }
     if row.starts_cycle:
         values["rectification_cycle"] = F("rectification_cycle") + 1
-    with transaction.atomic():
+    with transaction.atomic(), tally.track([case.pk]):
         # The one place a case's state is written. The row count decides
         # between concurrent actions: the loser's WHERE no longer matches.
         updated = Case.objects.filter(
@@ -175,12 +180,15 @@ def _record_stay(entered: CaseEvent | None, left: CaseEvent) -> None:
     2. A move into ``CLOSED`` also records the time since the case's
        earliest entry into ``REGISTERED`` (``days_to_close``); imported
        historical cases have no such entry.
+    3. The case's stage totals (``CaseStageTotals``) add the stay: they
+       stay the sums of its ``CaseStageSpan`` rows.
 
-    Migration ``cases.0007`` computes the same from older timelines.
+    Migrations ``cases.0007`` and ``cases.0008`` compute the same from
+    older timelines.
     """
     if entered is None or entered.to_state != left.from_state:
         return
-    since = None
+    since: dt.timedelta | None = None
     if left.to_state == CaseState.CLOSED:
         registered = (
             CaseEvent.objects.filter(case_id=left.case_id, to_state=CaseState.REGISTERED)
@@ -189,16 +197,33 @@ def _record_stay(entered: CaseEvent | None, left: CaseEvent) -> None:
             .first()
         )
         if registered is not None:
-            since = (left.at - registered).total_seconds()
+            since = left.at - registered
+    length = left.at - entered.at
     CaseStageSpan.objects.create(
         case_id=left.case_id,
         event=left,
         state=left.from_state,
         started_at=entered.at,
         ended_at=left.at,
-        seconds=(left.at - entered.at).total_seconds(),
-        seconds_since_registration=since,
+        seconds=length.total_seconds(),
+        seconds_since_registration=None if since is None else since.total_seconds(),
     )
+    added: dict[str, int] = {}
+    if left.from_state in STAGE_STATES:
+        added[stays_field(left.from_state)] = 1
+        added[stay_micros_field(left.from_state)] = length // _MICROSECOND
+    if since is not None:
+        added["closures"] = 1
+        added["close_micros"] = since // _MICROSECOND
+    # No other transaction creates the row: the case row is locked by the
+    # transition's UPDATE.
+    if added and not CaseStageTotals.objects.filter(case_id=left.case_id).update(
+        **{f: F(f) + n for f, n in added.items()}
+    ):
+        CaseStageTotals.objects.create(case_id=left.case_id, **added)
+
+
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _plain_transition(
