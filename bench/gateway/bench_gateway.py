@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -181,6 +182,11 @@ def _load(  # type: ignore[no-untyped-def]
             client.sent = client.answered = 0
             client.done = loop.create_future()
             client.window = 0 if interval else window
+        # The instrument must not add pauses of its own to what it times:
+        # no cyclic garbage collection while measuring.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         on_start()
         started = time.perf_counter()
         if interval:
@@ -194,6 +200,7 @@ def _load(  # type: ignore[no-untyped-def]
                 client.fill_window()
         await asyncio.gather(*(c.done for c in clients))
         elapsed = time.perf_counter() - started
+        gc.enable()
         for client in clients:
             assert client.transport is not None
             client.transport.close()
@@ -311,6 +318,8 @@ def _run_case(  # type: ignore[no-untyped-def]
                             "raw",
                             "--threads",
                             "--subprocesses",
+                            # BENCH_GATEWAY_PROFILE_GIL=1: only the thread holding the GIL
+                            *(["--gil"] if os.environ.get("BENCH_GATEWAY_PROFILE_GIL") else []),
                             "-r",
                             "250",
                             "-o",
@@ -389,8 +398,11 @@ def _fresh_database(url: str | None):  # type: ignore[no-untyped-def]
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if os.environ.get("BENCH_GATEWAY_KEEP_DATABASE"):  # to study its rows after
+            print(f"database kept: {name}")
+        else:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

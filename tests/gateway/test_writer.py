@@ -160,3 +160,27 @@ async def test_commits_and_answers_go_on_while_the_latest_values_are_updated() -
 
     assert len(store.readings) == 6
     assert sum(updated) == 6  # every stored reading reached the latest values, once
+
+
+@async_test
+async def test_a_slow_latest_values_update_spaces_out_the_next_ones() -> None:
+    # Under load the updates take at most a tenth of the time; when they are
+    # quick, the next may start latest_every after the last one started.
+    from greenloop.gateway.writer import LATEST_REST
+
+    writer = _writer(MemoryStore(), latest_every=1.0)
+    writer._latest_phase = 0.25  # this writer's beat: x.25 s
+
+    writer._latest_at, writer._latest_ended, writer._latest_rest = (
+        100.25,
+        100.27,
+        0.02 * LATEST_REST,
+    )
+    assert writer._latest_delay(100.27) == pytest.approx(0.98)  # the next beat, 101.25
+
+    writer._latest_ended = 100.55  # it took 0.3 s: rest 2.7 s, to 103.25
+    writer._latest_rest = 0.3 * LATEST_REST
+    assert writer._latest_delay(100.55) == pytest.approx(2.7)
+
+    writer._latest_at = writer._latest_ended = writer._latest_rest = 0.0  # quiet for long
+    assert writer._latest_delay(500.0) == pytest.approx(0.25)  # at the next beat

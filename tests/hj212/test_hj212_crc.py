@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from greenloop.hj212 import crc16, format_crc
 
@@ -58,3 +60,16 @@ def test_the_crc_of_nothing_is_the_initial_register() -> None:
 
 def test_crcs_are_written_as_four_upper_case_hex_digits() -> None:
     assert format_crc(0x00AF) == "00AF"
+
+
+@given(st.binary(max_size=4096))
+@settings(max_examples=300)
+def test_the_folded_crc_equals_the_procedure_of_appendix_a_for_any_bytes(data: bytes) -> None:
+    assert crc16(data) == _bitwise_as_written(data)
+
+
+@pytest.mark.parametrize("length", [*range(1, 140), 511, 512, 513, 1024, 1025, 8193])
+def test_the_folded_crc_is_right_at_every_length_around_its_folds(length: int) -> None:
+    data = bytes((7 * n + length) % 256 for n in range(length))
+    assert crc16(data) == _bitwise_as_written(data)
+    assert crc16(memoryview(data)) == crc16(bytearray(data)) == _bitwise_as_written(data)

@@ -41,7 +41,7 @@ class GatewayConfig:
     """Most packets in one group commit."""
     batch_wait: float = 0.005
     """Seconds a commit waits for more packets when fewer than a batch are queued."""
-    latest_every: float = 0.5
+    latest_every: float = 1.0
     """Most seconds the live pages' latest values lag behind stored packets;
     the commits of that time update them together."""
     flush_every: float = 1.0

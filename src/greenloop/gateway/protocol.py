@@ -354,23 +354,24 @@ class DeviceConnection(asyncio.Protocol):
             pollutants=_text_values(packet),
             peer=self._peer_for(entry),
         )
-        future = state.writer.submit(reading)
+        state.writer.submit_then(
+            reading, self._committed, answer_bytes(packet, version=version, profile=profile)
+        )
         state.stats.packets_accepted += 1
         self._inflight += 1
         if self._inflight >= state.config.max_inflight:
             self._pause("inflight")
-        answer = answer_bytes(packet, version=version, profile=profile)
 
-        def committed(done: asyncio.Future[BatchResult]) -> None:
-            self._inflight -= 1
-            if not done.cancelled() and done.exception() is None:
-                self._write(answer)
-            if self._inflight < state.config.max_inflight:
-                self._resume("inflight")
-            if self.closing and self._inflight == 0 and self.transport is not None:
-                self.transport.close()
-
-        future.add_done_callback(committed)
+    def _committed(self, answer: bytes | None, result: BatchResult | None) -> None:
+        """The batch holding a data packet is committed (``result``), or
+        could not be (``None``, no answer: the device re-sends)."""
+        self._inflight -= 1
+        if result is not None:
+            self._write(answer)
+        if self._inflight < self.state.config.max_inflight:
+            self._resume("inflight")
+        if self.closing and self._inflight == 0 and self.transport is not None:
+            self.transport.close()
 
     def _with_new_key(self, frame: Frame, entry: DeviceEntry, error: PacketError) -> Packet | None:
         """Read a frame the registered key fails on with a key being changed

@@ -12,6 +12,7 @@ simply not answered: its device sends it again.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections import Counter
@@ -345,6 +346,12 @@ def run(config: GatewayConfig, *, store: GatewayStore) -> None:
     async def main() -> None:
         gateway = Gateway(config, store=store)
         await gateway.start()
+        # What is loaded by now (Django, the settings, the first registry
+        # reads) lives as long as the process: moved out of the collector's
+        # way, its full collections stay short — they stop the event loop,
+        # and with it every answer (they were 50-90 ms pauses at 5,000 devices).
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,6 +1,7 @@
 """Group commit: every connection's packets go to one writer.
 
-Connections :meth:`~BatchWriter.submit` readings and get a future; the
+Connections :meth:`~BatchWriter.submit` readings and get a future (or
+name a function to call, :meth:`~BatchWriter.submit_then`); the
 writer takes what is queued (up to ``batch_size``, waiting at most
 ``batch_wait`` for a batch to fill), writes it in ONE transaction in a worker
 thread, and only then resolves the futures, which is when the connections
@@ -19,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from greenloop.monitoring.records import (
     Batch,
@@ -42,8 +45,29 @@ Store = Callable[[Batch], BatchResult]
 RunInThread = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
+LATEST_REST = 9.0
+"""After an update of the latest values, wait this many times as long as it
+took before the next: under load the updates take at most a tenth of the
+time (their database work competes with the commits for the same cores)."""
+
+
 class UnableToStore(Exception):
     """The batch holding a packet could not be committed."""
+
+
+_T = TypeVar("_T")
+Done = Callable[[_T, "BatchResult | None"], object]
+_Item = tuple[Reading, Done[Any], Any]
+
+
+def _settle(future: asyncio.Future[BatchResult], result: BatchResult | None) -> None:
+    if future.done():
+        return
+    if result is None:
+        future.set_exception(UnableToStore("the batch holding the packet failed"))
+        future.exception()  # the connection only skips its answer: retrieved
+    else:
+        future.set_result(result)
 
 
 @dataclass
@@ -74,19 +98,22 @@ class BatchWriter:
         newcomers) are committed even when no reading arrives.
     after_commit
         Sync work that follows commits once their futures are resolved (the
-        latest values), in the same thread; a failure there is logged and
-        does not affect what was stored. The fresh readings of the commits
-        of ``latest_every`` seconds go to it together (and whenever the
-        queue runs empty): under load one call covers several batches, and
-        each (device, CN, factor) is written once instead of once a batch.
+        latest values); a failure there is logged and does not affect what
+        was stored. It runs at most once every ``latest_every`` seconds,
+        with the fresh readings of all the commits since the last run: under
+        load one call covers many batches, and each (device, CN) is written
+        once instead of once a batch. Its cost is then bounded by the
+        number of devices, not the number of packets.
     latest_every
-        Most seconds the latest values lag behind the stored packets.
+        Most seconds the latest values lag behind the stored packets (plus
+        the time of one update) while updates are quick; a slow update
+        spaces the next ones out (:data:`LATEST_REST`).
     run_after
         Runs ``after_commit`` in its own worker thread (its own database
         connection), so that commits — and the answers waiting for them —
-        never wait for the latest values; one update at a time. ``None``:
-        in the writer's thread, between commits (SQLite, whose one writer
-        would make the two wait for each other anyway).
+        never wait for the latest values. ``None``: in the writer's
+        thread, in turn with the commits (SQLite, whose one writer would
+        make the two wait for each other anyway).
     retry_delay
         Seconds before a failed commit is tried again.
     """
@@ -111,7 +138,7 @@ class BatchWriter:
         self.batch_wait = batch_wait
         self.flush_every = flush_every
         self.retry_delay = retry_delay
-        self._queue: deque[tuple[Reading, asyncio.Future[BatchResult]]] = deque()
+        self._queue: deque[_Item] = deque()
         self._side = Batch()
         self._wakeup = asyncio.Event()
         self._full = asyncio.Event()
@@ -120,7 +147,12 @@ class BatchWriter:
         self._idle.set()
         self.latest_every = latest_every
         self._fresh: list[BatchResult] = []
-        self._latest_at = 0.0
+        self._fresh_added = asyncio.Event()
+        self._latest_hurry = asyncio.Event()
+        self._latest_at = self._latest_ended = self._latest_rest = 0.0
+        # A beat of its own: the gateway's processes update their latest
+        # values at different moments, not all at once.
+        self._latest_phase = random.random() * latest_every  # noqa: S311
         self._run_after = run_after
         self._latest_task: asyncio.Task[None] | None = None
         self.stats = WriterStats()
@@ -132,15 +164,22 @@ class BatchWriter:
 
     def submit(self, reading: Reading) -> asyncio.Future[BatchResult]:
         """Queue a reading; the future resolves after its batch commits."""
+        future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
+        self.submit_then(reading, _settle, future)
+        return future
+
+    def submit_then(self, reading: Reading, done: Done[_T], arg: _T) -> None:
+        """Queue a reading; ``done(arg, result)`` is called, in the event
+        loop, once its batch has committed (``result`` is ``None`` when it
+        could not be). Cheaper than a future per packet: no callback to
+        schedule, no future to make."""
         if self._stopping:
             raise UnableToStore("the gateway is shutting down")
-        future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
-        self._queue.append((reading, future))
+        self._queue.append((reading, done, arg))
         self._idle.clear()
         self._wakeup.set()
         if len(self._queue) >= self.batch_size:
             self._full.set()
-        return future
 
     def add_rejection(self, rejection: Rejection) -> None:
         self._side.rejections.append(rejection)
@@ -165,11 +204,9 @@ class BatchWriter:
         """Commit batches until :meth:`stop`, then commit what is left."""
         loop = asyncio.get_running_loop()
         last_flush = loop.time()
+        if self._after_commit is not None:
+            self._latest_task = loop.create_task(self._latest_loop())
         while True:
-            if not self._queue:
-                # Nothing to commit: bring the latest values up to date. New
-                # packets may arrive meanwhile; look at the queue again.
-                await self._latest_now()
             if not self._queue:
                 if self._stopping:
                     break
@@ -190,8 +227,8 @@ class BatchWriter:
             await self._commit(items, side)
         await self._commit([], self._side)
         if self._latest_task is not None:
+            self._latest_hurry.set()  # what is left, now
             await self._latest_task
-        await self._flush_latest()
         self._idle.set()
 
     async def stop(self) -> None:
@@ -202,11 +239,9 @@ class BatchWriter:
         self._full.set()
         await self._idle.wait()
 
-    async def _commit(
-        self, items: list[tuple[Reading, asyncio.Future[BatchResult]]], side: Batch
-    ) -> None:
+    async def _commit(self, items: list[_Item], side: Batch) -> None:
         batch = Batch(
-            readings=[r for r, _ in items],
+            readings=[item[0] for item in items],
             rejections=side.rejections,
             sightings=side.sightings,
             newcomers=side.newcomers,
@@ -229,15 +264,11 @@ class BatchWriter:
             await self._commit(items[:half], side)
             await self._commit(items[half:], Batch())
             return
-        for _, future in items:
-            if future.done():
-                continue
-            if result is None:
-                future.set_exception(UnableToStore("the batch holding the packet failed"))
-                # The connection only skips its answer; mark as retrieved.
-                future.exception()
-            else:
-                future.set_result(result)
+        for _, done, arg in items:
+            try:
+                done(arg, result)
+            except Exception:
+                logger.exception("Unable to finish a packet after its commit")
         if result is None:
             self.stats.unstored += len(items)
             return
@@ -245,17 +276,44 @@ class BatchWriter:
         self.stats.duplicates += result.duplicates
         if self._after_commit is not None and result.derives:
             self._fresh.append(result)
-            if asyncio.get_running_loop().time() - self._latest_at >= self.latest_every:
-                await self._latest_now()
+            self._fresh_added.set()
 
-    async def _latest_now(self) -> None:
-        """Start an update of the latest values: in its own thread while
-        commits go on, unless one is running (the next takes what gathers
-        meanwhile); or in the writer's thread, awaited."""
-        if self._run_after is None:
+    async def _latest_loop(self) -> None:
+        """Update the latest values at most once every ``latest_every``
+        seconds, one update at a time, until :meth:`run` ends; each update
+        takes what gathered since the last one."""
+        loop = asyncio.get_running_loop()
+        hurry = self._latest_hurry
+        while True:
+            if not self._fresh:
+                if hurry.is_set():
+                    return
+                self._fresh_added.clear()
+                waits = [loop.create_task(self._fresh_added.wait()), loop.create_task(hurry.wait())]
+                try:
+                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiting in waits:
+                        waiting.cancel()
+                continue
+            delay = self._latest_delay(loop.time())
+            if delay > 0 and not hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(hurry.wait(), delay)
             await self._flush_latest()
-        elif self._latest_task is None or self._latest_task.done():
-            self._latest_task = asyncio.get_running_loop().create_task(self._flush_latest())
+
+    def _latest_delay(self, now: float) -> float:
+        """Seconds until the next update of the latest values may start: at
+        least ``latest_every`` after the last one started, and a rest of
+        ``LATEST_REST`` times its duration after it ended (under load an
+        update covers more packets, at the cost of the same rows); then on
+        this writer's own beat, so that the gateway's processes keep apart."""
+        every = self.latest_every
+        due = max(self._latest_at + every, self._latest_ended + self._latest_rest)
+        if every <= 0:
+            return due - now
+        beat = self._latest_phase + math.ceil((max(due, now) - self._latest_phase) / every) * every
+        return beat - now
 
     async def _flush_latest(self) -> None:
         """Hand the fresh readings of the commits so far to ``after_commit``."""
@@ -263,12 +321,15 @@ class BatchWriter:
         if after is None or not fresh:
             return
         self._fresh = []
-        self._latest_at = asyncio.get_running_loop().time()
         result = BatchResult.combine(fresh)
+        loop = asyncio.get_running_loop()
+        started = self._latest_at = loop.time()
         try:
             await (self._run_after or self._run)(lambda: after(result))
         except Exception:
             logger.exception("Unable to update the latest values of %d packets", result.inserted)
+        self._latest_ended = loop.time()
+        self._latest_rest = (self._latest_ended - started) * LATEST_REST
 
     async def _attempt(self, batch: Batch) -> BatchResult | None:
         started = time.perf_counter()

@@ -70,7 +70,7 @@ def parse_cp(text: str, *, numbers: bool = True) -> tuple[CpFields, Pollutants, 
         items = _scan_quoted(body)
     else:
         # Fast path: no quoted value, so plain splitting is exact.
-        items = [item for group in body.split(";") for item in group.split(",")]
+        items = body.replace(";", ",").split(",")
     numeric = NUMERIC_FIELDS if numbers else frozenset()
     number = is_number_text
     for item in items:

@@ -10,10 +10,11 @@ pages' latest values forward with :func:`update_latest_values`
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 import orjson
 from django.db import connection, transaction
@@ -42,47 +43,223 @@ _Key = tuple[int, str, datetime | None, int]
 def store_batch(batch: Batch) -> BatchResult:
     """Write one batch in one transaction.
 
-    1. Insert the readings into the inbox with ON CONFLICT DO NOTHING:
-       a re-send (the same device, CN, DataTime and PNO) is dropped, also
-       one racing in from another gateway process. On SQLite the readings
-       already stored or repeated in the batch are looked up first, so the
-       result can name the fresh ones; on PostgreSQL the insert reports
-       the id range of the rows it added (:mod:`.ingest_postgres`).
+    1. Insert the readings into the inbox; a re-send (the same device, CN,
+       DataTime and PNO) is dropped, also one racing in from another
+       gateway process. On PostgreSQL the batch is first ``COPY``-ed
+       straight into the inbox: when the once-only constraint refuses a
+       row, that transaction rolls back and the batch goes in with ``ON
+       CONFLICT DO NOTHING``, reporting the rows it added
+       (:mod:`.ingest_postgres`). On SQLite the readings already stored or
+       repeated in the batch are looked up first, so the result can name
+       the fresh ones.
     2. Quarantine newcomers, update the last-seen times of sightings,
        count rejections.
 
     Raises whatever the database raises; nothing of the batch is then
     stored and none of its packets may be acknowledged.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            inserted, ids = _copy_inbox(batch.readings)
-            result = BatchResult(
-                inserted=inserted, duplicates=len(batch.readings) - inserted, inbox_ids=ids
+    postgres = connection.vendor == "postgresql"
+    if postgres and _direct.worth_trying():
+        try:
+            with transaction.atomic():
+                ingest_postgres.copy_into(
+                    InboxPacket._meta.db_table, _INBOX_COLUMNS, _inbox_rows(batch.readings)
+                )
+                _side_records(batch)
+        except Exception as error:
+            if not ingest_postgres.is_resend(error):
+                raise
+            _direct.refused()  # nothing of the batch was written; again, with the check
+        else:
+            return BatchResult(
+                inserted=len(batch.readings), duplicates=0, fresh=tuple(batch.readings)
             )
+    with transaction.atomic():
+        if postgres:
+            fresh, duplicates = _copy_inbox(batch.readings)
         else:
             fresh, duplicates = _fresh_readings(batch.readings)
             _insert_inbox(fresh)
-            result = BatchResult(inserted=len(fresh), duplicates=duplicates, fresh=tuple(fresh))
-        _quarantine(batch)
-        _touch_devices(batch.sightings, batch.readings)
-        _log_rejections(batch.rejections)
-    return result
+        _side_records(batch)
+    return BatchResult(inserted=len(fresh), duplicates=duplicates, fresh=tuple(fresh))
+
+
+def _side_records(batch: Batch) -> None:
+    _quarantine(batch)
+    _touch_devices(batch.sightings, batch.readings)
+    _log_rejections(batch.rejections)
+
+
+class _DirectCopy:
+    """When to ``COPY`` a batch straight into the inbox (PostgreSQL).
+
+    Straight in is one statement instead of four, but a single re-sent
+    packet fails the whole ``COPY`` (and the batch is then written again
+    the careful way). Devices re-send in runs (after a lost connection),
+    so after a refusal the careful way is used for ``pause`` seconds.
+    """
+
+    def __init__(self, pause: float = 10.0) -> None:
+        self.pause = pause
+        self._until = 0.0
+
+    def worth_trying(self) -> bool:
+        return time.monotonic() >= self._until
+
+    def refused(self) -> None:
+        self._until = time.monotonic() + self.pause
+
+
+_direct = _DirectCopy()
 
 
 def update_latest_values(result: BatchResult) -> int:
     """Move the latest values and the devices' last-seen and last-data
-    times forward with the readings a commit stored, never back.
+    times forward with the readings commits stored, never back; the number
+    of latest rows written.
 
-    Runs after the batch is committed and answered, in its own transaction:
-    these are derived data, and a crash between the two only leaves them
-    one batch behind until the next packets.
+    Runs after the batches are committed and answered, in its own
+    transaction: these are derived data, and a crash between the two only
+    leaves them behind until the devices' next packets. The readings are
+    folded in Python first (:func:`fold_latest`), so the database writes
+    one row per (device, CN) however many packets the commits held.
     """
+    rows, seen = fold_latest(result.fresh)
+    if not rows:
+        return 0
     with transaction.atomic():
-        if result.inbox_ids is not None:
-            return ingest_postgres.derive(result.inbox_ids)
-        _touch_times(result.fresh)
-        return _update_latest(result.fresh)
+        if connection.vendor == "postgresql":
+            ingest_postgres.upsert_latest(_LATEST_COLUMNS, _latest_copy_text(rows), seen)
+        else:
+            _upsert_latest(_latest_rows(rows))
+            _move_forward(("last_seen_at", "last_data_at"), seen)
+    return len(rows)
+
+
+class Folded:
+    """The newest values of one (device, CN) among a run of readings."""
+
+    __slots__ = ("reading", "stamp", "values", "times")
+
+    def __init__(
+        self,
+        reading: Reading,
+        stamp: float,
+        values: dict[str, dict[str, str]],
+        times: dict[str, float],
+    ) -> None:
+        self.reading = reading
+        """The newest reading (by measured time, ties to the later one)."""
+        self.stamp = stamp
+        self.values = values
+        """``code -> fields`` from the newest reading that carried the code."""
+        self.times = times
+        """``code -> Unix seconds`` of the reading each code came from."""
+
+
+def fold_latest(
+    readings: Iterable[Reading],
+) -> tuple[list[Folded], dict[int, datetime]]:
+    """Fold readings, in the order they were stored, into one row per
+    (device, CN); and each device's newest receipt, to the second.
+
+    Per factor the reading measured last wins (its DataTime, else its
+    receipt; ties to the later reading), so the parts of a split packet
+    make one set of values and an old hour sent late (补发) adds only the
+    factors the row lacks. The usual case, a newer reading with every
+    factor the row holds, replaces the row whole without a loop over the
+    factors.
+    """
+    folded: dict[tuple[int, str], Folded] = {}
+    seen: dict[int, datetime] = {}
+    for reading in readings:
+        received = reading.received_at
+        device = reading.device_id
+        if device not in seen or seen[device] < received:
+            seen[device] = received
+        at = reading.data_time or received
+        stamp = at.timestamp()
+        pollutants = reading.pollutants
+        key = (device, reading.cn)
+        held = folded.get(key)
+        if held is None or (stamp >= held.stamp and pollutants.keys() >= held.values.keys()):
+            folded[key] = Folded(reading, stamp, dict(pollutants), dict.fromkeys(pollutants, stamp))
+            continue
+        if stamp >= held.stamp:
+            held.reading, held.stamp = reading, stamp
+        values, times = held.values, held.times
+        for code, fields in pollutants.items():
+            if times.get(code, stamp) <= stamp:
+                values[code] = fields
+                times[code] = stamp
+    return list(folded.values()), {device: at.replace(microsecond=0) for device, at in seen.items()}
+
+
+def _latest_rows(rows: list[Folded]) -> list[tuple[object, ...]]:
+    when = _datetime_adapter()
+    dumps = orjson.dumps
+    return [
+        (
+            row.reading.device_id,
+            row.reading.site_id,
+            row.reading.cn,
+            dumps(row.values).decode(),
+            dumps(row.times).decode(),
+            when(row.reading.data_time),
+            when(row.reading.received_at),
+        )
+        for row in rows
+    ]
+
+
+def _copy_text(text: str) -> bytes:
+    """A text value for ``COPY … FROM STDIN`` (text format): backslash,
+    tab, CR and LF escaped."""
+    data = text.encode()
+    if b"\\" in data or b"\t" in data or b"\n" in data or b"\r" in data:
+        data = (
+            data.replace(b"\\", b"\\\\")
+            .replace(b"\t", b"\\t")
+            .replace(b"\n", b"\\n")
+            .replace(b"\r", b"\\r")
+        )
+    return data
+
+
+def _latest_copy_text(rows: list[Folded]) -> bytes:
+    """The folded rows as ``COPY`` text in the order of ``_LATEST_COLUMNS``,
+    in one piece: one call instead of one per row and column (the latest
+    values' thread shares the interpreter with the event loop).
+
+    JSON from orjson holds no tab or line break, only backslashes (its own
+    escapes), which ``COPY`` takes as escapes of its own: they are doubled.
+    """
+    dumps = orjson.dumps
+    null = b"\\N"
+    stamps: dict[datetime | None, bytes] = {None: null}
+    lines = []
+    for row in rows:
+        reading = row.reading
+        times = []
+        for at in (reading.data_time, reading.received_at):
+            stamp = stamps.get(at)
+            if stamp is None:
+                stamp = stamps[at] = at.isoformat().encode()  # type: ignore[union-attr]
+            times.append(stamp)
+        site = reading.site_id
+        lines.append(
+            b"%d\t%s\t%s\t%s\t%s\t%s\t%s\n"
+            % (
+                reading.device_id,
+                null if site is None else b"%d" % site,
+                _copy_text(reading.cn),
+                dumps(row.values).replace(b"\\", b"\\\\"),
+                dumps(row.times).replace(b"\\", b"\\\\"),
+                times[0],
+                times[1],
+            )
+        )
+    return b"".join(lines)
 
 
 def _key(reading: Reading) -> _Key:
@@ -183,10 +360,6 @@ def _datetime_adapter() -> Callable[[datetime | None], object]:
     return when
 
 
-def _json(value: object) -> str:
-    return orjson.dumps(value).decode()
-
-
 def _inbox_rows(readings: list[Reading]) -> list[tuple[object, ...]]:
     when = _datetime_adapter()
     dumps = orjson.dumps
@@ -224,54 +397,37 @@ def _insert_inbox(readings: list[Reading]) -> None:
         )
 
 
-def _copy_inbox(readings: list[Reading]) -> tuple[int, tuple[int, int] | None]:
-    """PostgreSQL: ``COPY`` and insert, re-sends dropped by the constraint."""
+def _copy_inbox(readings: list[Reading]) -> tuple[list[Reading], int]:
+    """PostgreSQL: ``COPY`` and insert, re-sends dropped by the constraint;
+    the readings that went in, and how many did not.
+
+    The insert reports only how many rows went in and their ids: when that
+    is all of them (the usual case) nothing is looked up. Otherwise the
+    keys of the rows it added say which readings they were, the first of
+    each key (a re-send in the same batch is dropped like any other).
+    """
     if not readings:
-        return 0, None
-    return ingest_postgres.insert_inbox(_INBOX_COLUMNS, _inbox_rows(readings))
+        return [], 0
+    count, ids = ingest_postgres.insert_inbox(_INBOX_COLUMNS, _inbox_rows(readings))
+    if count == len(readings):
+        return readings, 0
+    added = ingest_postgres.inbox_keys(ids) if ids is not None else set()
+    fresh = []
+    for reading in readings:
+        key = _key(reading)
+        if key in added:
+            added.discard(key)
+            fresh.append(reading)
+    return fresh, len(readings) - len(fresh)
 
 
-def _update_latest(readings: Sequence[Reading]) -> int:
-    """SQLite: fold the readings into one row per (device, CN), then upsert.
-
-    Per factor the newest reading of the commits wins (ties to the later
-    packet); the row is then merged into the stored one factor by factor,
+def _upsert_latest(rows: list[tuple[object, ...]]) -> None:
+    """SQLite: merge the folded rows into the stored ones factor by factor,
     a factor replaced only by one at least as new (the rule is in the
     statement, so a late packet cannot move values back even with several
-    gateway processes writing). ``ingest_postgres.derive`` does the same
-    on PostgreSQL.
+    gateway processes writing). ``ingest_postgres.upsert_latest`` does the
+    same on PostgreSQL.
     """
-    folded: dict[tuple[int, str], tuple[Reading, datetime, dict[str, Any], dict[str, float]]] = {}
-    for reading in readings:
-        at = reading.data_time or reading.received_at
-        key = (reading.device_id, reading.cn)
-        held = folded.get(key)
-        if held is None:
-            held = folded[key] = (reading, at, {}, {})
-        elif held[1] <= at:
-            held = folded[key] = (reading, at, held[2], held[3])
-        values, times = held[2], held[3]
-        stamp = at.timestamp()
-        for code, fields in reading.pollutants.items():
-            code = code[:16]
-            if times.get(code, stamp) <= stamp:
-                values[code] = fields
-                times[code] = stamp
-    if not folded:
-        return 0
-    when = _datetime_adapter()
-    rows: list[tuple[object, ...]] = [
-        (
-            reading.device_id,
-            reading.site_id,
-            reading.cn,
-            _json(values),
-            _json(times),
-            when(reading.data_time),
-            when(reading.received_at),
-        )
-        for reading, _, values, times in folded.values()
-    ]
     q = connection.ops.quote_name
     table = q(LatestValue._meta.db_table)
 
@@ -306,7 +462,6 @@ def _update_latest(readings: Sequence[Reading]) -> int:
         f"ELSE {table}.{q('received_at')} END"
     )
     _insert_rows(LatestValue._meta.db_table, _LATEST_COLUMNS, rows, tail)
-    return len(rows)
 
 
 def _quarantine(batch: Batch) -> None:
@@ -371,13 +526,6 @@ def _touch_devices(sightings: list[Sighting], readings: list[Reading]) -> None:
             ["last_peer"],
             batch_size=500,
         )
-
-
-def _touch_times(readings: Sequence[Reading]) -> None:
-    """Last-seen and last-data times of the stored readings, never back."""
-    _move_forward(
-        ("last_seen_at", "last_data_at"), _newest((r.device_id, r.received_at) for r in readings)
-    )
 
 
 def _log_rejections(rejections: list[Rejection]) -> None:

@@ -8,10 +8,10 @@ server (docs/gateway.md, "Throughput"):
   inserts it with ``ON CONFLICT DO NOTHING`` (a re-send is dropped by the
   ``monitoring_inbox_once`` constraint: no look-up before the insert),
   returning only how many rows went in and their id range.
-* :func:`derive` moves the latest values and the devices' last-seen and
-  last-data times forward from the inbox rows of an id range, in two
-  statements, whatever the number of packets and factors — instead of a
-  Python loop over every factor of every packet.
+* :func:`upsert_latest` merges the latest values, folded in Python to one
+  row per (device, CN) (``ingest.fold_latest``), into the stored rows, and
+  moves the devices' last-seen and last-data times forward, in two
+  statements.
 
 The definitions are those of :mod:`greenloop.monitoring.ingest`, which runs
 the same steps in Python on SQLite; ``tests/monitoring/test_ingest.py``
@@ -20,7 +20,8 @@ runs on both databases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from django.db import connection
 
@@ -36,18 +37,48 @@ def copy_rows(
 ) -> None:
     """``COPY`` ``rows`` into the connection's temporary table ``staging``
     (created on first use; the caller empties it)."""
-    import psycopg  # the PostgreSQL backend's driver
 
-    names = ", ".join(_q(c) for c, _ in columns)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as raw:
-        raw.execute(
+    create_staging(staging, columns)
+    copy_into(staging, columns, rows)
+
+
+def create_staging(staging: str, columns: Sequence[tuple[str, str]]) -> None:
+    """Create the connection's temporary table ``staging`` unless it exists."""
+    with connection.cursor() as cursor:
+        cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_q(staging)} "
             f"({', '.join(f'{_q(c)} {kind}' for c, kind in columns)}) ON COMMIT DELETE ROWS"
         )
-        with raw.copy(f"COPY {_q(staging)} ({names}) FROM STDIN") as copy:  # noqa: S608
+
+
+def copy_into(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[object, ...]] | bytes
+) -> None:
+    """``COPY`` ``rows`` into ``table``: tuples, or bytes already in the
+    text format."""
+    import psycopg
+
+    names = ", ".join(_q(c) for c, _ in columns)
+    connection.ensure_connection()
+    with (
+        psycopg.Cursor(connection.connection) as raw,
+        raw.copy(f"COPY {_q(table)} ({names}) FROM STDIN") as copy,  # noqa: S608
+    ):
+        if isinstance(rows, bytes):
+            copy.write(rows)
+        else:
             for row in rows:
                 copy.write_row(row)
+
+
+def is_resend(error: Exception) -> bool:
+    """Whether ``error`` is the inbox's once-only constraint refusing a row."""
+    import psycopg
+
+    return (
+        isinstance(error, psycopg.errors.UniqueViolation)
+        and error.diag.constraint_name == "monitoring_inbox_once"
+    )
 
 
 def insert_inbox(
@@ -74,28 +105,43 @@ def insert_inbox(
     return count, (low, high) if count else None
 
 
-def derive(ids: tuple[int, int]) -> int:
-    """Move the latest values and the devices' times forward with the inbox
-    rows whose ids lie in ``ids`` (inclusive); the number of latest rows
-    written.
+def inbox_keys(ids: tuple[int, int]) -> set[tuple[int, str, object, int]]:
+    """The keys (device, CN, DataTime, PNO) of the inbox rows whose ids lie
+    in ``ids``: which readings a batch added when some were re-sends."""
+    inbox = _q(InboxPacket._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT device_id, cn, data_time, pno FROM {inbox} "  # noqa: S608
+            "WHERE id BETWEEN %s AND %s",
+            list(ids),
+        )
+        return {tuple(row) for row in cursor.fetchall()}  # type: ignore[misc]
 
-    Per (device, CN) and factor the newest row wins (ties to the later
-    packet); the factors are gathered back into one row per (device, CN)
-    and merged into the stored row factor by factor: a factor is replaced
-    only by one at least as new (a device sending old hours late moves
-    nothing back), the others are kept (``ingest._update_latest`` does the
-    same on SQLite). Rows of
-    another gateway process that fall in the range are taken too: moving
-    forward twice to the same values changes nothing.
+
+def upsert_latest(
+    columns: Sequence[tuple[str, str]], copy_text: bytes, seen: Mapping[int, datetime]
+) -> None:
+    """Merge folded latest-value rows into the stored ones, and move the
+    devices' last-seen and last-data times forward to ``seen``.
+
+    The rows go by ``COPY`` (``copy_text``, in the text format, in the
+    order of ``columns``) into a temporary table; one statement merges
+    them factor by factor: a factor is replaced only by one at least as new
+    (a device sending old hours late moves nothing back; the rule is in the
+    statement, on the locked row, so two gateway processes writing one
+    device cannot move it back either). When every new factor is at least
+    as new as the stored row's newest packet (the usual case), a plain
+    ``||`` is that merge; the per-factor subqueries run only for late data.
+    ``ingest._upsert_latest`` does the same on SQLite.
     """
-    inbox, latest, device = (_q(m._meta.db_table) for m in (InboxPacket, LatestValue, Device))
-    low, high = ids
+    latest, device = (_q(m._meta.db_table) for m in (LatestValue, Device))
+    staging = f"staging_{LatestValue._meta.db_table}"
+    create_staging(staging, columns)
+    copy_into(staging, columns, copy_text)
+    names = ", ".join(_q(c) for c, _ in columns)
     newer = (
         "coalesce(excluded.data_time, excluded.received_at) >= coalesce(t.data_time, t.received_at)"
     )
-    # Every new factor at least as new as the stored row's newest packet
-    # (the usual case): a plain ``||`` is then the factor-by-factor merge,
-    # at a fraction of its cost.
     all_newer = (
         "(SELECT min(value::numeric) FROM jsonb_each_text(excluded.factor_times))"
         " >= extract(epoch FROM coalesce(t.data_time, t.received_at))"
@@ -103,24 +149,8 @@ def derive(ids: tuple[int, int]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {latest} AS t (device_id, site_id, cn, "values", factor_times,
-                                      data_time, received_at)
-            SELECT f.device_id, min(d.site_id), f.cn,
-                   jsonb_object_agg(f.code, f.fields),
-                   jsonb_object_agg(f.code, extract(epoch FROM f.at)),
-                   (array_agg(f.data_time ORDER BY f.at DESC, f.id DESC))[1],
-                   (array_agg(f.received_at ORDER BY f.at DESC, f.id DESC))[1]
-            FROM (
-                SELECT DISTINCT ON (i.device_id, i.cn, left(p.key, 16))
-                       i.id, i.device_id, i.cn, left(p.key, 16) AS code, p.value AS fields,
-                       coalesce(i.data_time, i.received_at) AS at, i.data_time, i.received_at
-                FROM {inbox} i CROSS JOIN LATERAL jsonb_each(i.pollutants) p
-                WHERE i.id BETWEEN %s AND %s AND jsonb_typeof(p.value) = 'object'
-                ORDER BY i.device_id, i.cn, left(p.key, 16),
-                         coalesce(i.data_time, i.received_at) DESC, i.id DESC
-            ) f
-            JOIN {device} d ON d.id = f.device_id
-            GROUP BY f.device_id, f.cn
+            INSERT INTO {latest} AS t ({names})
+            SELECT {names} FROM {_q(staging)}
             ON CONFLICT (device_id, cn) DO UPDATE SET
                 site_id = excluded.site_id,
                 "values" = CASE WHEN {all_newer} THEN t."values" || excluded."values" ELSE (
@@ -139,21 +169,32 @@ def derive(ids: tuple[int, int]) -> int:
                 data_time = CASE WHEN {newer} THEN excluded.data_time ELSE t.data_time END,
                 received_at = CASE WHEN {newer} THEN excluded.received_at ELSE t.received_at END
             """,  # noqa: S608
-            [low, high],
         )
-        written = cursor.rowcount
-        # Kept to the second, as ingest._touch_devices keeps them.
-        cursor.execute(
+        cursor.execute(f"DELETE FROM {_q(staging)}")  # noqa: S608
+    move_times_forward(seen)
+
+
+def move_times_forward(seen: Mapping[int, datetime]) -> None:
+    """Set each device's last-seen and last-data time to ``seen[device]``
+    where that is later, in one statement."""
+    import psycopg
+
+    if not seen:
+        return
+    device = _q(Device._meta.db_table)
+    connection.ensure_connection()
+    # Bound on the server (psycopg's own cursor, binary arrays): Django's
+    # cursor would quote thousands of times into the SQL text.
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(
             f"""
             UPDATE {device} AS d
             SET last_seen_at = greatest(d.last_seen_at, m.at),
                 last_data_at = greatest(d.last_data_at, m.at)
-            FROM (SELECT device_id, date_trunc('second', max(received_at)) AS at
-                  FROM {inbox} WHERE id BETWEEN %s AND %s GROUP BY device_id) m
+            FROM unnest(%s::bigint[], %s::timestamptz[]) AS m (device_id, at)
             WHERE d.id = m.device_id
               AND (d.last_seen_at IS NULL OR d.last_seen_at < m.at
                    OR d.last_data_at IS NULL OR d.last_data_at < m.at)
             """,  # noqa: S608
-            [low, high],
+            [list(seen), list(seen.values())],
         )
-    return written

@@ -249,7 +249,13 @@ class InboxPacket(models.Model):
     the lake mover removes them once they are safely in Parquet.
     """
 
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="+")
+    # No index of its own (monitoring_inbox_once leads with it) and no
+    # database constraint: each would cost every insert, the constraint a
+    # lock on the device row per packet (docs/decisions/0019-ingest-schema.md).
+    # PROTECT is Django's: a device with packets cannot be deleted.
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     mn = models.CharField(max_length=64)
     cn = models.CharField(max_length=4)
     # DataTime of the CP (device local time, stored in UTC); NULL for the
@@ -313,9 +319,13 @@ class LatestValue(models.Model):
     costs the database one row instead of one per factor.
     """
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="latest_values")
+    # The unique (device, CN) and the (site, CN) indexes serve both keys:
+    # no index of their own, which every non-HOT update would also write.
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="latest_values", db_index=False
+    )
     site = models.ForeignKey(
-        Site, null=True, on_delete=models.CASCADE, related_name="latest_values"
+        Site, null=True, on_delete=models.CASCADE, related_name="latest_values", db_index=False
     )
     cn = models.CharField(max_length=4)
     values = models.JSONField(default=dict)

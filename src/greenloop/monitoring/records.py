@@ -188,28 +188,19 @@ class BatchResult:
     """Inbox rows added; re-sent packets already stored are not counted."""
     duplicates: int
     fresh: tuple[Reading, ...] = ()
-    """The readings that were new (SQLite), for the latest values."""
-    inbox_ids: tuple[int, int] | None = None
-    """The id range of the inbox rows added (PostgreSQL), for the latest
-    values, which the database derives from the rows themselves."""
+    """The readings that were new, in the order stored, for the latest values."""
 
     @property
     def derives(self) -> bool:
         """Whether the commit added anything the latest values follow."""
-        return bool(self.fresh) or self.inbox_ids is not None
+        return bool(self.fresh)
 
     @classmethod
     def combine(cls, results: list[BatchResult]) -> BatchResult:
         """The results of several commits as one, for one latest-values
-        update: their fresh readings, and the smallest id range holding
-        theirs (rows of other writers in between are taken too, which the
-        never-back rule makes harmless)."""
-        ranges = [r.inbox_ids for r in results if r.inbox_ids is not None]
+        update: their fresh readings, in the order of the commits."""
         return cls(
             inserted=sum(r.inserted for r in results),
             duplicates=sum(r.duplicates for r in results),
             fresh=tuple(reading for r in results for reading in r.fresh),
-            inbox_ids=(min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
-            if ranges
-            else None,
         )
