@@ -55,6 +55,19 @@ def test_it_stores_a_batch_with_the_packet_as_received(fleet: Any) -> None:
     assert (row.mn, row.cn, row.pno, row.qn) == (fleet.device.mn, "2011", 0, "20261124100000123")
 
 
+def test_it_stores_any_bytes_and_text_exactly(fleet: Any) -> None:
+    # On PostgreSQL the rows go as COPY text: its escapes must not show.
+    raw = bytes(range(256)) + b"\\N\\x00"
+    cp = {"DataTime": "20261124100000", "Note": "a\\tb\\\\N \"q\" 中文"}
+    pollutants = {"i12001": {"Info": "C:\\log\\n"}}
+    reading = _reading(fleet.device, raw=raw, qn="1\\2", cp=cp, pollutants=pollutants)
+
+    ingest(Batch(readings=[reading]))
+
+    row = InboxPacket.objects.get()
+    assert (bytes(row.raw), row.qn, row.cp, row.pollutants) == (raw, "1\\2", cp, pollutants)
+
+
 def test_a_resent_packet_is_stored_once(fleet: Any) -> None:
     ingest(Batch(readings=[_reading(fleet.device)]))
 

@@ -63,7 +63,7 @@ def store_batch(batch: Batch) -> BatchResult:
         try:
             with transaction.atomic():
                 ingest_postgres.copy_into(
-                    InboxPacket._meta.db_table, _INBOX_COLUMNS, _inbox_rows(batch.readings)
+                    InboxPacket._meta.db_table, _INBOX_COLUMNS, _inbox_copy_text(batch.readings)
                 )
                 _side_records(batch)
         except Exception as error:
@@ -226,6 +226,51 @@ def _copy_text(text: str) -> bytes:
     return data
 
 
+_NULL: Final = b"\\N"
+
+
+def _int_text(value: int | None) -> bytes:
+    return _NULL if value is None else b"%d" % value
+
+
+def _inbox_copy_text(readings: list[Reading]) -> bytes:
+    """The inbox rows of ``readings`` as ``COPY`` text in the order of
+    ``_INBOX_COLUMNS``, in one piece (the writer's thread shares the
+    interpreter with the event loop: one call instead of one per row and
+    column). Texts are cut to their columns' lengths; the packet's bytes go
+    as ``bytea`` hex."""
+    dumps = orjson.dumps
+    stamps: dict[datetime | None, bytes] = {None: _NULL}
+    lines = []
+    for r in readings:
+        data_time = stamps.get(r.data_time)
+        if data_time is None:
+            data_time = stamps[r.data_time] = r.data_time.isoformat().encode()  # type: ignore[union-attr]
+        received = stamps.get(r.received_at)
+        if received is None:
+            received = stamps[r.received_at] = r.received_at.isoformat().encode()
+        lines.append(
+            b"%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\\\\x%s\t%s\t%s\n"
+            % (
+                r.device_id,
+                _copy_text(r.mn[:64]),
+                _copy_text(r.cn[:4]),
+                data_time,
+                r.pno,
+                _int_text(r.pnum),
+                _copy_text(r.qn[:20]),
+                _copy_text(r.st[:2]),
+                _int_text(r.flag),
+                _int_text(r.rf),
+                received,
+                r.raw.hex().encode(),
+                dumps(r.cp).replace(b"\\", b"\\\\"),
+                dumps(r.pollutants).replace(b"\\", b"\\\\"),
+            )
+        )
+    return b"".join(lines)
+
+
 def _latest_copy_text(rows: list[Folded]) -> bytes:
     """The folded rows as ``COPY`` text in the order of ``_LATEST_COLUMNS``,
     in one piece: one call instead of one per row and column (the latest
@@ -235,7 +280,7 @@ def _latest_copy_text(rows: list[Folded]) -> bytes:
     escapes), which ``COPY`` takes as escapes of its own: they are doubled.
     """
     dumps = orjson.dumps
-    null = b"\\N"
+    null = _NULL
     stamps: dict[datetime | None, bytes] = {None: null}
     lines = []
     for row in rows:
@@ -408,7 +453,7 @@ def _copy_inbox(readings: list[Reading]) -> tuple[list[Reading], int]:
     """
     if not readings:
         return [], 0
-    count, ids = ingest_postgres.insert_inbox(_INBOX_COLUMNS, _inbox_rows(readings))
+    count, ids = ingest_postgres.insert_inbox(_INBOX_COLUMNS, _inbox_copy_text(readings))
     if count == len(readings):
         return readings, 0
     added = ingest_postgres.inbox_keys(ids) if ids is not None else set()

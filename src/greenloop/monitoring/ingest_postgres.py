@@ -33,7 +33,7 @@ def _q(name: str) -> str:
 
 
 def copy_rows(
-    staging: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[object, ...]]
+    staging: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[object, ...]] | bytes
 ) -> None:
     """``COPY`` ``rows`` into the connection's temporary table ``staging``
     (created on first use; the caller empties it)."""
@@ -82,7 +82,7 @@ def is_resend(error: Exception) -> bool:
 
 
 def insert_inbox(
-    columns: Sequence[tuple[str, str]], rows: Sequence[tuple[object, ...]]
+    columns: Sequence[tuple[str, str]], rows: Sequence[tuple[object, ...]] | bytes
 ) -> tuple[int, tuple[int, int] | None]:
     """Insert the inbox rows, re-sends dropped; how many went in and the
     range of their ids (``None`` when none did)."""
