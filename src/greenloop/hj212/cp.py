@@ -66,11 +66,8 @@ def parse_cp(text: str, *, numbers: bool = True) -> tuple[CpFields, Pollutants, 
         return cp, pollutants, False
     trailing = text.endswith(";")
     body = text[:-1] if trailing else text
-    if _QUOTE in body:
-        items = _scan_quoted(body)
-    else:
-        # Fast path: no quoted value, so plain splitting is exact.
-        items = body.replace(";", ",").split(",")
+    # Without a quoted value plain splitting is exact (the usual, fast path).
+    items = _scan_quoted(body) if _QUOTE in body else body.replace(";", ",").split(",")
     numeric = NUMERIC_FIELDS if numbers else frozenset()
     number = is_number_text
     for item in items:
