@@ -233,78 +233,73 @@ def _int_text(value: int | None) -> bytes:
     return _NULL if value is None else b"%d" % value
 
 
+def _stamp_text() -> Callable[[datetime | None], bytes]:
+    """A timestamp's ``COPY`` text, made once per distinct value (a batch
+    shares a few received-at seconds and data times among many rows)."""
+    memo: dict[datetime | None, bytes] = {None: _NULL}
+
+    def text(at: datetime | None) -> bytes:
+        found = memo.get(at)
+        if found is None:
+            found = memo[at] = at.isoformat().encode()  # type: ignore[union-attr]
+        return found
+
+    return text
+
+
+def _json_text(value: object) -> bytes:
+    """JSON as ``COPY`` text. orjson writes no tab or line break, only
+    backslashes (its own escapes), which ``COPY`` would take as escapes of
+    its own: they are doubled."""
+    return orjson.dumps(value).replace(b"\\", b"\\\\")
+
+
 def _inbox_copy_text(readings: list[Reading]) -> bytes:
     """The inbox rows of ``readings`` as ``COPY`` text in the order of
     ``_INBOX_COLUMNS``, in one piece (the writer's thread shares the
     interpreter with the event loop: one call instead of one per row and
     column). Texts are cut to their columns' lengths; the packet's bytes go
     as ``bytea`` hex."""
-    dumps = orjson.dumps
-    stamps: dict[datetime | None, bytes] = {None: _NULL}
-    lines = []
-    for r in readings:
-        data_time = stamps.get(r.data_time)
-        if data_time is None:
-            data_time = stamps[r.data_time] = r.data_time.isoformat().encode()  # type: ignore[union-attr]
-        received = stamps.get(r.received_at)
-        if received is None:
-            received = stamps[r.received_at] = r.received_at.isoformat().encode()
-        lines.append(
-            b"%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\\\\x%s\t%s\t%s\n"
-            % (
-                r.device_id,
-                _copy_text(r.mn[:64]),
-                _copy_text(r.cn[:4]),
-                data_time,
-                r.pno,
-                _int_text(r.pnum),
-                _copy_text(r.qn[:20]),
-                _copy_text(r.st[:2]),
-                _int_text(r.flag),
-                _int_text(r.rf),
-                received,
-                r.raw.hex().encode(),
-                dumps(r.cp).replace(b"\\", b"\\\\"),
-                dumps(r.pollutants).replace(b"\\", b"\\\\"),
-            )
+    stamp = _stamp_text()
+    return b"".join(
+        b"%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\\\\x%s\t%s\t%s\n"
+        % (
+            r.device_id,
+            _copy_text(r.mn[:64]),
+            _copy_text(r.cn[:4]),
+            stamp(r.data_time),
+            r.pno,
+            _int_text(r.pnum),
+            _copy_text(r.qn[:20]),
+            _copy_text(r.st[:2]),
+            _int_text(r.flag),
+            _int_text(r.rf),
+            stamp(r.received_at),
+            r.raw.hex().encode(),
+            _json_text(r.cp),
+            _json_text(r.pollutants),
         )
-    return b"".join(lines)
+        for r in readings
+    )
 
 
 def _latest_copy_text(rows: list[Folded]) -> bytes:
     """The folded rows as ``COPY`` text in the order of ``_LATEST_COLUMNS``,
-    in one piece: one call instead of one per row and column (the latest
-    values' thread shares the interpreter with the event loop).
-
-    JSON from orjson holds no tab or line break, only backslashes (its own
-    escapes), which ``COPY`` takes as escapes of its own: they are doubled.
-    """
-    dumps = orjson.dumps
-    null = _NULL
-    stamps: dict[datetime | None, bytes] = {None: null}
-    lines = []
-    for row in rows:
-        reading = row.reading
-        times = []
-        for at in (reading.data_time, reading.received_at):
-            stamp = stamps.get(at)
-            if stamp is None:
-                stamp = stamps[at] = at.isoformat().encode()  # type: ignore[union-attr]
-            times.append(stamp)
-        site = reading.site_id
-        lines.append(
-            b"%d\t%s\t%s\t%s\t%s\t%s\t%s\n"
-            % (
-                reading.device_id,
-                null if site is None else b"%d" % site,
-                _copy_text(reading.cn),
-                dumps(row.values).replace(b"\\", b"\\\\"),
-                dumps(row.times).replace(b"\\", b"\\\\"),
-                times[0],
-                times[1],
-            )
+    in one piece, as :func:`_inbox_copy_text`."""
+    stamp = _stamp_text()
+    return b"".join(
+        b"%d\t%s\t%s\t%s\t%s\t%s\t%s\n"
+        % (
+            row.reading.device_id,
+            _int_text(row.reading.site_id),
+            _copy_text(row.reading.cn),
+            _json_text(row.values),
+            _json_text(row.times),
+            stamp(row.reading.data_time),
+            stamp(row.reading.received_at),
         )
-    return b"".join(lines)
+        for row in rows
+    )
 
 
 def _key(reading: Reading) -> _Key:
