@@ -158,6 +158,9 @@ class MemoryStore:
     def update_latest(self, result: BatchResult) -> None:
         self.latest_updates += result.inserted
 
+    def latest_command(self, every: float) -> list[str] | None:
+        return None  # updated in the writer's thread, like SQLite
+
     def close(self) -> None:
         pass
 

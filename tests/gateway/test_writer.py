@@ -121,66 +121,44 @@ def test_an_empty_batch_is_false() -> None:
 
 
 @async_test
-async def test_commits_and_answers_go_on_while_the_latest_values_are_updated() -> None:
-    # PostgreSQL: the latest values have their own thread; a slow update
-    # must not hold back the next commit (and the answers waiting for it).
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
+async def test_with_on_stored_each_commit_is_passed_on_in_the_loop_and_nothing_waits() -> None:
+    # PostgreSQL: the results go to the latest-values process as they come;
+    # no update runs in the gateway's threads.
     store = MemoryStore()
-    release = threading.Event()
-    updated: list[int] = []
-
-    def slow_latest(result: BatchResult) -> None:
-        assert release.wait(10), "test never released the update"
-        updated.append(result.inserted)
-
-    loop = asyncio.get_running_loop()
-    latest_pool = ThreadPoolExecutor(1)
-    writer = _writer(
-        store,
-        batch_size=2,
-        batch_wait=0.0,
-        after_commit=slow_latest,
-        latest_every=0.0,
-        run_after=lambda fn: loop.run_in_executor(latest_pool, fn),
-    )
+    passed: list[BatchResult] = []
+    writer = _writer(store, batch_size=2, batch_wait=0.0, on_stored=passed.append)
     task = asyncio.create_task(writer.run())
-
     await asyncio.gather(*[writer.submit(_reading(n)) for n in range(2)])
-    # The first update now waits; the next packets are still committed.
-    await asyncio.wait_for(
-        asyncio.gather(*[writer.submit(_reading(n)) for n in range(2, 6)]), timeout=5
-    )
-    assert updated == []
-    release.set()
+    assert [r.inserted for r in passed] == [2]  # passed on with its commit
+    await asyncio.gather(*[writer.submit(_reading(n)) for n in range(2, 5)])
+    await writer.submit(_reading(0))  # a re-send adds nothing: not passed on
     await writer.stop()
     await task
-    latest_pool.shutdown()
 
-    assert len(store.readings) == 6
-    assert sum(updated) == 6  # every stored reading reached the latest values, once
+    assert sum(r.inserted for r in passed) == 5
+    assert store.latest_updates == 0
 
 
-@async_test
-async def test_a_slow_latest_values_update_spaces_out_the_next_ones() -> None:
+def test_a_slow_latest_values_update_spaces_out_the_next_ones() -> None:
     # Under load the updates take at most a tenth of the time; when they are
-    # quick, the next may start latest_every after the last one started.
-    from greenloop.gateway.writer import LATEST_REST
+    # quick, the next may start one interval after the last one started.
+    from greenloop.gateway.pacing import Pacer
 
-    writer = _writer(MemoryStore(), latest_every=1.0)
-    writer._latest_phase = 0.25  # this writer's beat: x.25 s
+    pacer = Pacer(1.0, phase=0.25)  # its beat: x.25 s
+    pacer.started(100.25)
+    pacer.ended(100.27)
+    assert pacer.delay(100.27) == pytest.approx(0.98)  # the next beat, 101.25
 
-    writer._latest_at, writer._latest_ended, writer._latest_rest = (
-        100.25,
-        100.27,
-        0.02 * LATEST_REST,
-    )
-    assert writer._latest_delay(100.27) == pytest.approx(0.98)  # the next beat, 101.25
+    pacer.ended(100.55)  # it took 0.3 s: rest 2.7 s, to 103.25
+    assert pacer.delay(100.55) == pytest.approx(2.7)
 
-    writer._latest_ended = 100.55  # it took 0.3 s: rest 2.7 s, to 103.25
-    writer._latest_rest = 0.3 * LATEST_REST
-    assert writer._latest_delay(100.55) == pytest.approx(2.7)
+    quiet = Pacer(1.0, phase=0.25)  # never updated, or quiet for long
+    assert quiet.delay(500.0) == pytest.approx(0.25)  # at the next beat
+    assert quiet.delay(500.25) == pytest.approx(0.0)
 
-    writer._latest_at = writer._latest_ended = writer._latest_rest = 0.0  # quiet for long
-    assert writer._latest_delay(500.0) == pytest.approx(0.25)  # at the next beat
+
+def test_processes_get_beats_of_their_own() -> None:
+    from greenloop.gateway.pacing import Pacer
+
+    phases = {Pacer(1.0).phase for _ in range(20)}
+    assert len(phases) > 1 and all(0 <= p < 1.0 for p in phases)

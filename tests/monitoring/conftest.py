@@ -56,9 +56,18 @@ def fleet(city: Any) -> Fleet:
 
 
 def ingest(batch: Any) -> Any:
-    """What the gateway does with a batch: commit it, then the latest values."""
-    from greenloop.monitoring.ingest import store_batch, update_latest_values
+    """What the gateway does with a batch: commit it, then the latest values
+    (on PostgreSQL, as its latest-values process does: from the inbox rows'
+    ``COPY`` text)."""
+    from greenloop.monitoring.ingest import (
+        store_batch,
+        update_latest_from_texts,
+        update_latest_values,
+    )
 
     result = store_batch(batch)
-    update_latest_values(result)
+    if result.fresh_text:
+        update_latest_from_texts([result.fresh_text])
+    else:
+        update_latest_values(result)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -123,10 +124,14 @@ def _supervise(count: int) -> int:
     def stop(signum: int, frame: object) -> None:
         # Once per worker: a second SIGTERM could reach a worker after its
         # event loop (and its handler) is gone, and kill it mid-shutdown.
+        # os.kill, not Popen.send_signal: that polls, and a worker it reaped
+        # would be missing from os.wait() below. A worker still in the list
+        # is not reaped, so its pid is still its own.
         for process in workers:
-            if process.poll() is None and process.pid not in signalled:
+            if process.pid not in signalled:
                 signalled.add(process.pid)
-                process.send_signal(signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -136,6 +141,9 @@ def _supervise(count: int) -> int:
         for process in [p for p in workers if p.pid == pid]:
             workers.remove(process)
             process.returncode = os.waitstatus_to_exitcode(status)
+            if process.returncode == -signal.SIGTERM and pid in signalled:
+                # Asked to stop while starting, before its handler was set.
+                process.returncode = 0
             code = code or process.returncode
             stop(signal.SIGTERM, None)
     return code if code >= 0 else 128 - code

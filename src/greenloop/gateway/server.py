@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from greenloop.gateway.commands import CommandDesk
 from greenloop.gateway.config import GatewayConfig
+from greenloop.gateway.latest_process import LatestProcess
 from greenloop.gateway.protocol import DeviceConnection, utc_now
 from greenloop.gateway.registry import RegistryCache
 from greenloop.gateway.writer import BatchWriter
@@ -45,6 +46,11 @@ class GatewayStore(Protocol):
 
     def update_latest(self, result: BatchResult) -> None:
         """After the answers are out: the live pages' latest values."""
+
+    def latest_command(self, every: float) -> list[str] | None:
+        """The command line of a latest-values process
+        (:mod:`.latest_process`), or ``None`` to call :meth:`update_latest`
+        in the writer's thread."""
 
     def close(self) -> None:
         """Release what the calling worker thread holds (its connection)."""
@@ -177,13 +183,7 @@ class Gateway:
         # they share the writer's thread (one database connection in all,
         # which an in-memory SQLite test database needs).
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="gateway-writer")
-        # The latest values get a thread (and connection) of their own where
-        # the database lets two transactions write at once.
-        self._latest_pool = (
-            ThreadPoolExecutor(1, thread_name_prefix="gateway-latest")
-            if getattr(store, "concurrent_writes", False)
-            else None
-        )
+        self._latest_process: LatestProcess | None = None
         self._lookup_pool = (
             ThreadPoolExecutor(lookup_threads, thread_name_prefix="gateway-registry")
             if lookup_threads > 0
@@ -204,6 +204,10 @@ class Gateway:
         def in_pool(pool: ThreadPoolExecutor) -> Callable[[Callable[[], T]], asyncio.Future[T]]:
             return lambda fn: loop.run_in_executor(pool, fn)
 
+        command = self.store.latest_command(config.latest_every)
+        if command is not None:
+            self._latest_process = LatestProcess(command)
+            await self._latest_process.start()
         writer = BatchWriter(
             self.store.write_batch,
             run=in_pool(self._writer_pool),
@@ -212,7 +216,7 @@ class Gateway:
             flush_every=config.flush_every,
             after_commit=self.store.update_latest,
             latest_every=config.latest_every,
-            run_after=in_pool(self._latest_pool) if self._latest_pool is not None else None,
+            on_stored=self._latest_process.add if self._latest_process is not None else None,
         )
         cache = RegistryCache(
             self.store.load_devices, run=in_pool(self._lookup_pool), ttl=config.cache_ttl
@@ -273,13 +277,13 @@ class Gateway:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._latest_process is not None:
+            await self._latest_process.close(max(1.0, deadline - loop.time()))
         # Let a commit already running in the writer thread finish, then
         # close the database connections of the worker threads.
         pools = [self._writer_pool]
         if self._lookup_pool is not self._writer_pool:
             pools.append(self._lookup_pool)
-        if self._latest_pool is not None:
-            pools.append(self._latest_pool)
         for pool in pools:
             await loop.run_in_executor(pool, self.store.close)
             await loop.run_in_executor(None, pool.shutdown)

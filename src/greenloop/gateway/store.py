@@ -37,13 +37,27 @@ class DjangoStore:
 
             connection_created.connect(_synchronous_full, weak=False, dispatch_uid=__name__)
 
-    @property
-    def concurrent_writes(self) -> bool:
-        """Whether two transactions may write at once (PostgreSQL): then the
-        latest values are updated beside the commits, not between them."""
+    def latest_command(self, every: float) -> list[str] | None:
+        """The command line of the latest-values process
+        (:mod:`greenloop.gateway.latest_process`) where the database lets
+        it write beside the gateway (PostgreSQL); ``None``: the gateway
+        updates them itself, in turn with its commits (SQLite, whose one
+        writer would make the two wait for each other anyway)."""
+        import sys
+
         from django.db import connection
 
-        return connection.vendor != "sqlite"
+        if connection.vendor == "sqlite":
+            return None
+        return [
+            sys.executable,
+            "-m",
+            "greenloop.gateway.latest_worker",
+            "--every",
+            str(every),
+            "--database-name",
+            str(connection.settings_dict["NAME"]),
+        ]
 
     def load_devices(self, mns: list[str]) -> dict[str, DeviceEntry]:
         """The registry entries of ``mns``, secrets decrypted here, once per

@@ -20,14 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from greenloop.gateway.pacing import Pacer
 from greenloop.monitoring.records import (
     Batch,
     BatchResult,
@@ -43,12 +42,6 @@ logger = logging.getLogger(__name__)
 
 Store = Callable[[Batch], BatchResult]
 RunInThread = Callable[[Callable[[], Any]], Awaitable[Any]]
-
-
-LATEST_REST = 9.0
-"""After an update of the latest values, wait this many times as long as it
-took before the next: under load the updates take at most a tenth of the
-time (their database work competes with the commits for the same cores)."""
 
 
 class UnableToStore(Exception):
@@ -98,22 +91,21 @@ class BatchWriter:
         newcomers) are committed even when no reading arrives.
     after_commit
         Sync work that follows commits once their futures are resolved (the
-        latest values); a failure there is logged and does not affect what
-        was stored. It runs at most once every ``latest_every`` seconds,
-        with the fresh readings of all the commits since the last run: under
+        latest values), run in the writer's thread, in turn with the
+        commits; a failure there is logged and does not affect what was
+        stored. It runs at most once every ``latest_every`` seconds, with
+        the fresh readings of all the commits since the last run: under
         load one call covers many batches, and each (device, CN) is written
         once instead of once a batch. Its cost is then bounded by the
         number of devices, not the number of packets.
     latest_every
         Most seconds the latest values lag behind the stored packets (plus
         the time of one update) while updates are quick; a slow update
-        spaces the next ones out (:data:`LATEST_REST`).
-    run_after
-        Runs ``after_commit`` in its own worker thread (its own database
-        connection), so that commits — and the answers waiting for them —
-        never wait for the latest values. ``None``: in the writer's
-        thread, in turn with the commits (SQLite, whose one writer would
-        make the two wait for each other anyway).
+        spaces the next ones out (:class:`~greenloop.gateway.pacing.Pacer`).
+    on_stored
+        Instead of ``after_commit``: called in the event loop right after
+        each commit that added readings, with its result (the gateway hands
+        it to the latest-values process on PostgreSQL); it must not block.
     retry_delay
         Seconds before a failed commit is tried again.
     """
@@ -129,7 +121,7 @@ class BatchWriter:
         retry_delay: float = 0.2,
         after_commit: Callable[[BatchResult], object] | None = None,
         latest_every: float = 0.5,
-        run_after: RunInThread | None = None,
+        on_stored: Callable[[BatchResult], object] | None = None,
     ) -> None:
         self._store = store
         self._after_commit = after_commit
@@ -149,11 +141,8 @@ class BatchWriter:
         self._fresh: list[BatchResult] = []
         self._fresh_added = asyncio.Event()
         self._latest_hurry = asyncio.Event()
-        self._latest_at = self._latest_ended = self._latest_rest = 0.0
-        # A beat of its own: the gateway's processes update their latest
-        # values at different moments, not all at once.
-        self._latest_phase = random.random() * latest_every  # noqa: S311
-        self._run_after = run_after
+        self.pacer = Pacer(latest_every)
+        self._on_stored = on_stored
         self._latest_task: asyncio.Task[None] | None = None
         self.stats = WriterStats()
 
@@ -274,7 +263,12 @@ class BatchWriter:
             return
         self.stats.stored += result.inserted
         self.stats.duplicates += result.duplicates
-        if self._after_commit is not None and result.derives:
+        if self._on_stored is not None and result.derives:
+            try:
+                self._on_stored(result)
+            except Exception:
+                logger.exception("Unable to pass on the latest values of a commit")
+        elif self._after_commit is not None and result.derives:
             self._fresh.append(result)
             self._fresh_added.set()
 
@@ -296,24 +290,11 @@ class BatchWriter:
                     for waiting in waits:
                         waiting.cancel()
                 continue
-            delay = self._latest_delay(loop.time())
+            delay = self.pacer.delay(loop.time())
             if delay > 0 and not hurry.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(hurry.wait(), delay)
             await self._flush_latest()
-
-    def _latest_delay(self, now: float) -> float:
-        """Seconds until the next update of the latest values may start: at
-        least ``latest_every`` after the last one started, and a rest of
-        ``LATEST_REST`` times its duration after it ended (under load an
-        update covers more packets, at the cost of the same rows); then on
-        this writer's own beat, so that the gateway's processes keep apart."""
-        every = self.latest_every
-        due = max(self._latest_at + every, self._latest_ended + self._latest_rest)
-        if every <= 0:
-            return due - now
-        beat = self._latest_phase + math.ceil((max(due, now) - self._latest_phase) / every) * every
-        return beat - now
 
     async def _flush_latest(self) -> None:
         """Hand the fresh readings of the commits so far to ``after_commit``."""
@@ -323,13 +304,12 @@ class BatchWriter:
         self._fresh = []
         result = BatchResult.combine(fresh)
         loop = asyncio.get_running_loop()
-        started = self._latest_at = loop.time()
+        self.pacer.started(loop.time())
         try:
-            await (self._run_after or self._run)(lambda: after(result))
+            await self._run(lambda: after(result))
         except Exception:
             logger.exception("Unable to update the latest values of %d packets", result.inserted)
-        self._latest_ended = loop.time()
-        self._latest_rest = (self._latest_ended - started) * LATEST_REST
+        self.pacer.ended(loop.time())
 
     async def _attempt(self, batch: Batch) -> BatchResult | None:
         started = time.perf_counter()

@@ -10,6 +10,7 @@ pages' latest values forward with :func:`update_latest_values`
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -59,29 +60,31 @@ def store_batch(batch: Batch) -> BatchResult:
     stored and none of its packets may be acknowledged.
     """
     postgres = connection.vendor == "postgresql"
-    if postgres and _direct.worth_trying():
+    if not postgres:
+        with transaction.atomic():
+            fresh, duplicates = _fresh_readings(batch.readings)
+            _insert_inbox(fresh)
+            _side_records(batch)
+        return BatchResult(inserted=len(fresh), duplicates=duplicates, fresh=tuple(fresh))
+    text = _inbox_copy_text(batch.readings)
+    if _direct.worth_trying():
         try:
             with transaction.atomic():
-                ingest_postgres.copy_into(
-                    InboxPacket._meta.db_table, _INBOX_COLUMNS, _inbox_copy_text(batch.readings)
-                )
+                ingest_postgres.copy_into(InboxPacket._meta.db_table, _INBOX_COLUMNS, text)
                 _side_records(batch)
         except Exception as error:
             if not ingest_postgres.is_resend(error):
                 raise
             _direct.refused()  # nothing of the batch was written; again, with the check
         else:
-            return BatchResult(
-                inserted=len(batch.readings), duplicates=0, fresh=tuple(batch.readings)
-            )
+            readings = tuple(batch.readings)
+            return BatchResult(len(readings), 0, fresh=readings, fresh_text=text)
     with transaction.atomic():
-        if postgres:
-            fresh, duplicates = _copy_inbox(batch.readings)
-        else:
-            fresh, duplicates = _fresh_readings(batch.readings)
-            _insert_inbox(fresh)
+        fresh, duplicates = _copy_inbox(batch.readings, text)
         _side_records(batch)
-    return BatchResult(inserted=len(fresh), duplicates=duplicates, fresh=tuple(fresh))
+    if duplicates:
+        text = _inbox_copy_text(fresh)
+    return BatchResult(len(fresh), duplicates, fresh=tuple(fresh), fresh_text=text)
 
 
 def _side_records(batch: Batch) -> None:
@@ -134,6 +137,13 @@ def update_latest_values(result: BatchResult) -> int:
             _upsert_latest(_latest_rows(rows))
             _move_forward(("last_seen_at", "last_data_at"), seen)
     return len(rows)
+
+
+def update_latest_from_texts(texts: Iterable[bytes]) -> int:
+    """:func:`update_latest_values` from inbox rows in ``COPY`` text, as the
+    latest-values process receives them (:func:`latest_readings_from_text`)."""
+    readings = tuple(r for text in texts for r in latest_readings_from_text(text))
+    return update_latest_values(BatchResult(len(readings), 0, fresh=readings))
 
 
 class Folded:
@@ -281,6 +291,55 @@ def _inbox_copy_text(readings: list[Reading]) -> bytes:
         )
         for r in readings
     )
+
+
+_UNESCAPE: Final = {b"\\": b"\\", b"t": b"\t", b"n": b"\n", b"r": b"\r"}
+_ESCAPE: Final = re.compile(rb"\\(.)", re.DOTALL)
+
+
+def _from_copy_text(data: bytes) -> bytes:
+    """The value of a ``COPY`` text field (the inverse of :func:`_copy_text`)."""
+    if b"\\" not in data:
+        return data
+    return _ESCAPE.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), data)
+
+
+def latest_readings_from_text(text: bytes) -> list[Reading]:
+    """The readings of inbox rows in ``COPY`` text (:func:`_inbox_copy_text`),
+    with what the latest values are made of: device, CN, DataTime, receipt
+    and values. The site is left to the device's row.
+
+    The gateway sends the latest-values process the text it has just
+    stored (``BatchResult.fresh_text``): no second encoding of the readings
+    in the gateway's interpreter, whose lock the event loop shares.
+    """
+    stamps: dict[bytes, datetime | None] = {_NULL: None}
+
+    def stamp(field: bytes) -> datetime | None:
+        found = stamps.get(field, stamps)
+        if found is stamps:
+            found = stamps[field] = datetime.fromisoformat(field.decode())
+        return found  # type: ignore[return-value]
+
+    readings = []
+    loads = orjson.loads
+    for line in text.split(b"\n")[:-1]:
+        fields = line.split(b"\t")
+        received = stamp(fields[10])
+        assert received is not None
+        readings.append(
+            Reading(
+                device_id=int(fields[0]),
+                site_id=None,
+                mn="",
+                cn=_from_copy_text(fields[2]).decode(),
+                data_time=stamp(fields[3]),
+                received_at=received,
+                raw=b"",
+                pollutants=loads(_from_copy_text(fields[13])),
+            )
+        )
+    return readings
 
 
 def _latest_copy_text(rows: list[Folded]) -> bytes:
@@ -437,9 +496,10 @@ def _insert_inbox(readings: list[Reading]) -> None:
         )
 
 
-def _copy_inbox(readings: list[Reading]) -> tuple[list[Reading], int]:
-    """PostgreSQL: ``COPY`` and insert, re-sends dropped by the constraint;
-    the readings that went in, and how many did not.
+def _copy_inbox(readings: list[Reading], text: bytes) -> tuple[list[Reading], int]:
+    """PostgreSQL: ``COPY`` and insert (``text``: the rows of ``readings``
+    as ``COPY`` text), re-sends dropped by the constraint; the readings
+    that went in, and how many did not.
 
     The insert reports only how many rows went in and their ids: when that
     is all of them (the usual case) nothing is looked up. Otherwise the
@@ -448,7 +508,7 @@ def _copy_inbox(readings: list[Reading]) -> tuple[list[Reading], int]:
     """
     if not readings:
         return [], 0
-    count, ids = ingest_postgres.insert_inbox(_INBOX_COLUMNS, _inbox_copy_text(readings))
+    count, ids = ingest_postgres.insert_inbox(_INBOX_COLUMNS, text)
     if count == len(readings):
         return readings, 0
     added = ingest_postgres.inbox_keys(ids) if ids is not None else set()

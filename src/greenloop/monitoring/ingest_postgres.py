@@ -146,11 +146,16 @@ def upsert_latest(
         "(SELECT min(value::numeric) FROM jsonb_each_text(excluded.factor_times))"
         " >= extract(epoch FROM coalesce(t.data_time, t.received_at))"
     )
+    # A row without a site (from the latest-values process, which gets the
+    # inbox rows) takes the device's.
+    chosen = ", ".join(
+        f"coalesce(s.{_q(c)}, d.{_q(c)})" if c == "site_id" else f"s.{_q(c)}" for c, _ in columns
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {latest} AS t ({names})
-            SELECT {names} FROM {_q(staging)}
+            SELECT {chosen} FROM {_q(staging)} AS s LEFT JOIN {device} AS d ON d.id = s.device_id
             ON CONFLICT (device_id, cn) DO UPDATE SET
                 site_id = excluded.site_id,
                 "values" = CASE WHEN {all_newer} THEN t."values" || excluded."values" ELSE (

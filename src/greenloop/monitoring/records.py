@@ -189,6 +189,9 @@ class BatchResult:
     duplicates: int
     fresh: tuple[Reading, ...] = ()
     """The readings that were new, in the order stored, for the latest values."""
+    fresh_text: bytes = b""
+    """On PostgreSQL, the inbox rows of ``fresh`` as ``COPY`` text: what the
+    latest-values process is sent (``ingest.latest_readings_from_text``)."""
 
     @property
     def derives(self) -> bool:
@@ -203,4 +206,5 @@ class BatchResult:
             inserted=sum(r.inserted for r in results),
             duplicates=sum(r.duplicates for r in results),
             fresh=tuple(reading for r in results for reading in r.fresh),
+            fresh_text=b"".join(r.fresh_text for r in results),
         )

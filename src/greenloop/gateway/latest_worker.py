@@ -1,0 +1,96 @@
+"""The latest-values process of a gateway on PostgreSQL.
+
+Started by the gateway (:class:`~greenloop.gateway.latest_process.LatestProcess`,
+which says why), as ``python -m greenloop.gateway.latest_worker``: it reads
+the inbox rows each commit stored from its standard input and merges them
+into the latest values, at most once every ``--every`` seconds, until the
+gateway closes the pipe or dies; then it stores what it has read and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import select
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from greenloop.gateway.latest_process import LENGTH
+from greenloop.gateway.pacing import Pacer
+
+logger = logging.getLogger(__name__)
+
+
+def serve(
+    fd: int,
+    update: Callable[[list[bytes]], object],
+    pacer: Pacer,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Read length-prefixed texts from ``fd`` until its end; hand what came
+    to ``update`` when ``pacer`` allows, and what is left at the end."""
+    buffer = bytearray()
+    texts: list[bytes] = []
+    ended = False
+    while not ended or texts:
+        due = pacer.delay(clock()) if texts else None
+        if not ended and (due is None or due > 0):
+            readable, _, _ = select.select([fd], [], [], due)
+            if readable:
+                chunk = os.read(fd, 1 << 20)
+                ended = not chunk
+                buffer += chunk
+                texts.extend(_frames(buffer))
+            continue
+        pacer.started(clock())
+        try:
+            update(texts)
+        except Exception:
+            logger.exception("Unable to update the latest values of %d commits", len(texts))
+        texts = []
+        pacer.ended(clock())
+
+
+def _frames(buffer: bytearray) -> list[bytes]:
+    """The complete length-prefixed texts at the start of ``buffer``, taken out of it."""
+    found, start = [], 0
+    size = LENGTH.size
+    while len(buffer) - start >= size:
+        (length,) = LENGTH.unpack_from(buffer, start)
+        if len(buffer) - start - size < length:
+            break
+        found.append(bytes(buffer[start + size : start + size + length]))
+        start += size + length
+    del buffer[:start]
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="The gateway's latest-values process")
+    parser.add_argument("--every", type=float, default=1.0, help="most updates per second")
+    parser.add_argument("--database-name", default=None, help="the gateway's database")
+    args = parser.parse_args(argv)
+
+    from greenloop.commands._django import setup_django
+
+    setup_django()
+    from django.db import close_old_connections, connection
+
+    from greenloop.monitoring.ingest import update_latest_from_texts
+
+    if args.database_name:  # a test database has a name of its own
+        connection.settings_dict["NAME"] = args.database_name
+
+    def update(texts: list[bytes]) -> None:
+        close_old_connections()
+        update_latest_from_texts(texts)
+
+    serve(sys.stdin.buffer.fileno(), update, Pacer(args.every))
+    connection.close()
+
+
+if __name__ == "__main__":
+    main()
