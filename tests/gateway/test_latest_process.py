@@ -52,6 +52,21 @@ def _serve_in_thread(pacer: Pacer) -> tuple[int, list[list[bytes]], threading.Th
     return write, updates, thread
 
 
+def test_while_the_gateway_runs_what_came_is_stored_on_the_pacers_beat() -> None:
+    write, updates, thread = _serve_in_thread(Pacer(0.05))
+    os.write(write, _framed([b"one"]))
+    for _ in range(1000):  # at most 10 s
+        if updates:
+            break
+        thread.join(0.01)
+    assert updates == [[b"one"]]  # stored with the pipe still open
+
+    os.write(write, _framed([b"two"]))
+    os.close(write)
+    thread.join(10)
+    assert updates == [[b"one"], [b"two"]]
+
+
 def test_at_the_end_of_the_pipe_it_stores_what_it_read_at_once() -> None:
     # The gateway stopped or died (the kernel closes its end): the child does
     # not wait for its next turn, and a text cut short by the death is dropped.

@@ -163,3 +163,47 @@ def test_a_device_registered_after_being_refused_is_accepted_after_a_refresh(cit
     assert answer is not None and answer.qn == "2"
     assert Device.objects.get(mn=mn).status == DeviceStatus.ACTIVE
     assert list(InboxPacket.objects.values_list("qn", flat=True)) == ["2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_values_follow_the_packets_while_the_gateway_runs(city: Any) -> None:
+    # On PostgreSQL through the latest-values process, on SQLite in the
+    # writer's thread: either way a page sees a new value within moments,
+    # not when the gateway stops.
+    from greenloop.monitoring.models import LatestValue
+
+    (mn,) = _register(city, 1)
+    config = gateway_config(latest_every=0.05)
+
+    def shown() -> str | None:
+        from django.db import connections
+
+        try:
+            row = LatestValue.objects.filter(device__mn=mn, cn="2011").first()
+            return None if row is None else row.values["a34004"]["Rtd"]
+        finally:
+            connections.close_all()
+
+    async def scenario() -> list[str | None]:
+        gateway = Gateway(config, store=DjangoStore(), lookup_threads=0)
+        await gateway.start()
+        seen: list[str | None] = []
+        try:
+            client = await DeviceClient.connect(gateway.port)
+            for minute, value in enumerate(["35.0", "41.5"]):
+                packet = data_packet(
+                    mn, qn=f"1{minute}", data_time=f"202611241{minute}0000", value=value
+                )
+                await client.send(wire(packet))
+                assert await client.answer() is not None
+                for _ in range(100):  # at most 10 s
+                    if await asyncio.to_thread(shown) == value:
+                        break
+                    await asyncio.sleep(0.1)
+                seen.append(await asyncio.to_thread(shown))
+            await client.close()
+        finally:
+            await gateway.shutdown()
+        return seen
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 30)) == ["35.0", "41.5"]
