@@ -10,6 +10,7 @@ gateway closes the pipe or dies; then it stores what it has read and exits.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import select
@@ -94,12 +95,21 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     def update(texts: list[bytes]) -> None:
         close_old_connections()
-        update_latest_from_texts(texts)
+        # An update makes tens of thousands of dicts, all freed by reference
+        # counting when it ends: collections during it only cost time
+        # (6-7 µs a reading without them, 7-13 with).
+        gc.disable()
+        try:
+            update_latest_from_texts(texts)
+        finally:
+            gc.enable()
 
     # Behind the gateway's processes for the cores: the answers wait for
     # them, nobody waits for a latest value (p99 of the answers at 10,000
     # packets/s: 73-84 ms niced, 110-146 ms not).
     os.nice(NICENESS)
+    gc.collect()
+    gc.freeze()  # Django and the settings: out of every later collection
     serve(sys.stdin.buffer.fileno(), update, Pacer(args.every))
     connection.close()
 
