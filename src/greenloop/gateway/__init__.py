@@ -9,9 +9,12 @@ Data path (ARCHITECTURE.md, "Monitoring data path")::
 Modules: :mod:`.config` (limits and settings), :mod:`.protocol` (one
 protocol object per connection), :mod:`.registry` (cached device look-ups),
 :mod:`.writer` (group commit), :mod:`.server` (shared state, start and
-graceful shutdown), :mod:`.store` (the Django side, run in worker threads)
-and :mod:`.cli` (``greenloop gateway``). Only :mod:`.store` and :mod:`.cli`
-import Django, and only inside functions.
+graceful shutdown), :mod:`.store` (the Django side, run in worker threads),
+:mod:`.latest_process` and :mod:`.latest_worker` (on PostgreSQL, the
+latest values in a process of their own), :mod:`.pacing` (when the latest
+values are updated) and :mod:`.cli` (``greenloop gateway``). Only
+:mod:`.store`, :mod:`.latest_worker` and :mod:`.cli` import Django, and
+only inside functions.
 """
 
 from __future__ import annotations
