@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -162,3 +163,26 @@ async def test_a_child_that_dies_is_started_again(tmp_path: Path) -> None:
 
     assert first.returncode == 3
     assert out.read_bytes().splitlines() == [b"crash now", b"after"]
+
+
+@async_test
+async def test_a_child_that_keeps_dying_is_started_again_ever_more_slowly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import greenloop.gateway.latest_process as module
+
+    pauses: list[float] = []
+    sleep = asyncio.sleep
+
+    async def note(delay: float) -> None:
+        pauses.append(delay)
+        await sleep(0)
+
+    monkeypatch.setattr(module.asyncio, "sleep", note)
+    latest = LatestProcess([sys.executable, "-c", "pass"], restart_delay=1.0)  # exits at once
+    await latest.start()
+    while len(pauses) < 8:
+        await sleep(0.01)
+    await latest.close()
+
+    assert pauses[:8] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]

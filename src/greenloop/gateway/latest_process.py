@@ -50,7 +50,8 @@ class LatestProcess:
     max_buffer
         Bytes waiting for the child beyond which texts are dropped.
     restart_delay
-        Seconds before a child that exited on its own is started again.
+        Seconds before a child that exited on its own is started again;
+        doubled, up to a minute, while it keeps exiting within a minute.
     """
 
     def __init__(
@@ -67,11 +68,15 @@ class LatestProcess:
         self._warned_at = -60.0
 
     async def start(self) -> None:
+        """Start the child (an error here stops the gateway from starting)."""
+        await self._spawn()
+        self._watch = asyncio.get_running_loop().create_task(
+            self._keep_running(), name="gateway-latest-process"
+        )
+
+    async def _spawn(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
             *self.command, stdin=asyncio.subprocess.PIPE
-        )
-        self._watch = asyncio.get_running_loop().create_task(
-            self._restart_on_exit(self._process), name="gateway-latest-process"
         )
         logger.info("Latest-values process %d started", self._process.pid)
 
@@ -118,16 +123,31 @@ class LatestProcess:
             process.kill()
             await process.wait()
 
-    async def _restart_on_exit(self, process: asyncio.subprocess.Process) -> None:
-        code = await process.wait()
-        if self._closing:
-            return
-        logger.error(
-            "Latest-values process %d exited with %s; starting it again in %.0f s",
-            process.pid,
-            code,
-            self.restart_delay,
-        )
-        await asyncio.sleep(self.restart_delay)
-        if not self._closing:
-            await self.start()
+    async def _keep_running(self) -> None:
+        """Start the child again whenever it exits, until :meth:`close`."""
+        loop = asyncio.get_running_loop()
+        delay = self.restart_delay
+        while True:
+            process = self._process
+            if process is not None:
+                started = loop.time()
+                code = await process.wait()
+                if self._closing:
+                    return
+                if loop.time() - started >= 60.0:
+                    delay = self.restart_delay
+                logger.error(
+                    "Latest-values process %d exited with %s; starting it again in %.0f s",
+                    process.pid,
+                    code,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+            if self._closing:
+                return
+            try:
+                await self._spawn()
+            except OSError:
+                logger.exception("Unable to start the latest-values process")
+                self._process = None

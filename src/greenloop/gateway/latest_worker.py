@@ -54,6 +54,8 @@ def serve(
                     at = now + max(0.0, pacer.delay(now))
             if not ended and (at is None or clock() < at):
                 continue
+        if not texts:  # the end came after the last update
+            continue
         pacer.started(clock())
         try:
             update(texts)
