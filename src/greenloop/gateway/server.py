@@ -204,19 +204,21 @@ class Gateway:
         def in_pool(pool: ThreadPoolExecutor) -> Callable[[Callable[[], T]], asyncio.Future[T]]:
             return lambda fn: loop.run_in_executor(pool, fn)
 
+        # The latest values: a process of their own where the store names
+        # one (PostgreSQL), else the writer's thread between commits.
         command = self.store.latest_command(config.latest_every)
-        if command is not None:
-            self._latest_process = LatestProcess(command)
-            await self._latest_process.start()
+        latest = self._latest_process = LatestProcess(command) if command is not None else None
+        if latest is not None:
+            await latest.start()
         writer = BatchWriter(
             self.store.write_batch,
             run=in_pool(self._writer_pool),
             batch_size=config.batch_size,
             batch_wait=config.batch_wait,
             flush_every=config.flush_every,
-            after_commit=self.store.update_latest,
+            after_commit=self.store.update_latest if latest is None else None,
             latest_every=config.latest_every,
-            on_stored=self._latest_process.add if self._latest_process is not None else None,
+            on_stored=latest.add if latest is not None else None,
         )
         cache = RegistryCache(
             self.store.load_devices, run=in_pool(self._lookup_pool), ttl=config.cache_ttl
