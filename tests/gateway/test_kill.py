@@ -1,10 +1,14 @@
 """``kill -9`` of a running gateway loses no acknowledged packet.
 
 The gateway runs as a subprocess (``greenloop gateway``) on a SQLite file in
-a temporary data directory. Devices stream packets, several in flight each;
-the gateway is killed with SIGKILL while they do. Every packet that had
-been answered with 9014 must be in the database. After a restart the
-devices send everything again: every packet is answered, and stored once.
+a temporary data directory, and on a database of its own on the PostgreSQL
+server of ``DATABASE_URL`` when there is one. Devices stream packets,
+several in flight each; the gateway is killed with SIGKILL while they do.
+Every packet that had been answered with 9014 must be in the database, and
+on PostgreSQL the gateway's latest-values process must not outlive it.
+After a restart the devices send everything again: every packet is
+answered and stored once, and every device's live values are its newest
+packet.
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 from greenloop.cli import LAZY_COMMANDS
 from tests.gateway.harness import DeviceClient, data_packet, wire
@@ -138,24 +149,96 @@ async def _run_devices(
     watcher.cancel()
 
 
-def _stored(db: Path) -> list[str]:
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        return [qn for (qn,) in connection.execute("SELECT qn FROM monitoring_inboxpacket")]
+@dataclass
+class Database:
+    """Where one run of the test stores: a SQLite file, or a database of its
+    own on the PostgreSQL server of ``DATABASE_URL``."""
+
+    env: dict[str, str]
+    query: Callable[[str], list[tuple[Any, ...]]]
+    latest_processes: int
+    """Latest-values processes a gateway process starts beside itself."""
 
 
-def test_kill_9_loses_no_acknowledged_packet_and_resends_are_stored_once(tmp_path: Path) -> None:
+def _sqlite(tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "greenloop.sqlite3"
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            return connection.execute(sql).fetchall()
+
+    yield Database({}, query, latest_processes=0)
+
+
+def _postgres(url: str) -> Iterator[Database]:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"test_kill_{uuid.uuid4().hex[:8]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    own = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(own) as connection:
+            return connection.execute(sql).fetchall()
+
+    try:
+        yield Database({"DATABASE_URL": own}, query, latest_processes=1)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    url = os.environ.get("DATABASE_URL", "")
+    if request.param == "sqlite":
+        yield from _sqlite(tmp_path)
+    elif url.startswith("postgres"):
+        yield from _postgres(url)
+    else:
+        pytest.skip("needs PostgreSQL")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's new parent may be slow to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_kill_9_loses_no_acknowledged_packet_and_resends_are_stored_once(
+    tmp_path: Path, database: Database
+) -> None:
     env = {**os.environ, "GREENLOOP_DATA_DIR": str(tmp_path), "GREENLOOP_LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)  # always a SQLite file of its own
+    env.pop("DATABASE_URL", None)
+    env.update(database.env)
     greenloop = str(Path(sys.executable).with_name("greenloop"))
-    subprocess.run([greenloop, "migrate", "-v", "0"], env=env, check=True, timeout=120)
+    subprocess.run([greenloop, "migrate", "-v", "0"], env=env, check=True, timeout=180)
     subprocess.run(
         [sys.executable, "-c", _REGISTER.format(count=DEVICES)], env=env, check=True, timeout=120
     )
-    port, log, db = _free_port(), tmp_path / "gateway.log", tmp_path / "greenloop.sqlite3"
+    port, log = _free_port(), tmp_path / "gateway.log"
+
+    def stored() -> list[str]:
+        return [str(qn) for (qn,) in database.query("SELECT qn FROM monitoring_inboxpacket")]
 
     for kill_after in KILLS_AFTER:
         acked: set[str] = set()
         process = _start(port, env, log)
+        latest = _children(process.pid)
         try:
             asyncio.run(
                 asyncio.wait_for(_run_devices(port, acked, process, kill_after=kill_after), 60)
@@ -163,12 +246,17 @@ def test_kill_9_loses_no_acknowledged_packet_and_resends_are_stored_once(tmp_pat
         finally:
             process.kill()
             process.wait(10)
-        stored_after_kill = set(_stored(db))
+        stored_after_kill = set(stored())
+        deadline = time.monotonic() + 20
+        while any(map(_running, latest)) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
         assert process.returncode == -signal.SIGKILL
         assert len(acked) >= kill_after
         assert acked <= stored_after_kill, log.read_text()
         assert len(stored_after_kill) < DEVICES * PACKETS  # killed mid-stream
+        assert len(latest) == database.latest_processes
+        assert not any(map(_running, latest)), "the latest-values process outlived the gateway"
 
     acked = set()
     process = _start(port, env, log)
@@ -177,8 +265,17 @@ def test_kill_9_loses_no_acknowledged_packet_and_resends_are_stored_once(tmp_pat
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
-    stored = _stored(db)
+    rows = stored()
 
     assert process.returncode == 0, log.read_text()
     assert len(acked) == DEVICES * PACKETS
-    assert len(stored) == len(set(stored)) == DEVICES * PACKETS
+    assert len(rows) == len(set(rows)) == DEVICES * PACKETS
+    # Every device's live values are its newest packet.
+    newest = database.query(
+        "SELECT device_id, max(data_time) FROM monitoring_inboxpacket GROUP BY device_id"
+    )
+    shown = database.query(
+        "SELECT device_id, data_time FROM monitoring_latestvalue WHERE cn = '2011'"
+    )
+    assert dict(shown) == dict(newest)
+    assert len(newest) == DEVICES
