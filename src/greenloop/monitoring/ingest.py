@@ -321,22 +321,25 @@ def latest_readings_from_text(text: bytes) -> list[Reading]:
             found = stamps[field] = datetime.fromisoformat(field.decode())
         return found  # type: ignore[return-value]
 
+    column = {name: n for n, (name, _) in enumerate(_INBOX_COLUMNS)}
+    device, cn, data_time = column["device_id"], column["cn"], column["data_time"]
+    received_at, pollutants = column["received_at"], column["pollutants"]
     readings = []
     loads = orjson.loads
     for line in text.split(b"\n")[:-1]:
         fields = line.split(b"\t")
-        received = stamp(fields[10])
-        assert received is not None
+        received = stamp(fields[received_at])
+        assert received is not None  # the column is NOT NULL
         readings.append(
             Reading(
-                device_id=int(fields[0]),
+                device_id=int(fields[device]),
                 site_id=None,
                 mn="",
-                cn=_from_copy_text(fields[2]).decode(),
-                data_time=stamp(fields[3]),
+                cn=_from_copy_text(fields[cn]).decode(),
+                data_time=stamp(fields[data_time]),
                 received_at=received,
                 raw=b"",
-                pollutants=loads(_from_copy_text(fields[13])),
+                pollutants=loads(_from_copy_text(fields[pollutants])),
             )
         )
     return readings
